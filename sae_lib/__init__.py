@@ -39,6 +39,6 @@ from .objective import (
     unpack_parameters,
 )
 from .training import TrainResult, gradient_descent, load_model, save_model, train
-from .visualization import display_network, tile_filters
+from .visualization import display_network, show_source, tile_filters
 
 __version__ = "0.1.0"

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-__all__ = ["tile_filters", "display_network", "grid_shape"]
+__all__ = ["tile_filters", "display_network", "grid_shape", "show_source"]
 
 
 def grid_shape(n_filters, cols=None):
@@ -99,3 +99,16 @@ def display_network(A, patch_shape=None, cols=None, border=1, ax=None, title=Non
     if title:
         ax.set_title(title)
     return fig, tiled
+
+
+def show_source(obj):
+    """Display the source code of a library function or class in a notebook.
+
+    The notebooks show the code they teach this way, rather than keeping a second copy
+    that could drift from the library. Returns an ``IPython.display.Code`` object.
+    """
+    import inspect
+
+    from IPython.display import Code
+
+    return Code(inspect.getsource(obj), language="python")
