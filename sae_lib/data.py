@@ -296,7 +296,7 @@ def _open_idx(path):
     with opener(path, "rb") as f:
         try:
             content = f.read()
-        except OSError as exc:
+        except (OSError, EOFError) as exc:
             raise ValueError(f"{str(path)!r} is not a readable gzip file: {exc}") from exc
     return content
 

@@ -322,7 +322,8 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
 
 def _sigmoid_of_negated(t):
     """In place: t holds -z on entry and f(z) = 1 / (1 + exp(-z)) on return."""
-    np.exp(t, out=t)
+    with np.errstate(over="ignore"):  # exp(-z) = inf for z < -709 gives f(z) = 0, correctly
+        np.exp(t, out=t)
     t += 1.0
     np.reciprocal(t, out=t)
     return t

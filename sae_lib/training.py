@@ -287,8 +287,9 @@ def gradient_descent(data, hidden_size, *, alpha=1.0, lambda_=1e-4, sparsity_par
     message = f"completed {max_iter} iterations"
     n_iter = 0
     for it in range(max_iter + 1):
-        cost, grad = cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param,
-                                   beta, data, chunk_size=chunk_size)
+        with np.errstate(all="ignore"):  # a diverging run is reported in the message below
+            cost, grad = cost_and_grad(theta, visible_size, hidden_size, lambda_,
+                                       sparsity_param, beta, data, chunk_size=chunk_size)
         history.append(cost)
         if not np.isfinite(cost):
             message = (f"cost became {cost} at iteration {it}: the learning rate alpha={alpha:g} "
