@@ -85,9 +85,703 @@ def call_learner(fb, fn, *args, **kwargs):
 # === end 02 =============================================================================
 
 # === 03 Deriving the modified delta term ================================================
+# Planted bugs (shared with notebook 04), the plain-backpropagation delta for comparison,
+# and the checkers of notebook 03's exercises.
+import difflib as _difflib
+import inspect as _inspect
+
+from .objective import (
+    forward,
+    kl_divergence,
+    kl_divergence_prime,
+    pack_parameters,
+    sigmoid,
+    sigmoid_prime,
+    sparse_autoencoder_cost,
+    sparsity_delta,
+    unpack_parameters,
+)
+
+__all__ += [
+    "PLANTED_BUGS",
+    "plain_backprop_deltas",
+    "buggy_sparse_autoencoder_cost",
+    "bug_lines",
+    "show_bug",
+    "check_sparsity_term",
+    "check_delta2",
+    "check_duplicate_prediction",
+]
+
+#: Every planted mistake: kind -> (what is wrong, the gradient blocks it corrupts).
+#: The first five are notebook 03's "common mistakes"; the last four serve notebook 04.
+PLANTED_BUGS = {
+    "extra_1_over_m": ("an extra 1/m on the sparsity term of delta2", ("W1", "b1")),
+    "missing_fprime": ("f'(z2) not applied to the sparsity term", ("W1", "b1")),
+    "units_mean": ("rho_hat averaged over the hidden units (axis=0) instead of the examples",
+                   ("W1", "b1")),
+    "wrong_sign": ("the sparsity term subtracted instead of added", ("W1", "b1")),
+    "forgot_beta": ("the sparsity term without its weight beta", ("W1", "b1")),
+    "swapped_denominators": ("rho_hat and 1 - rho_hat swapped in the sparsity term's "
+                             "denominators", ("W1", "b1")),
+    "bias_decay": ("weight decay applied to the biases in the gradient (not in the cost)",
+                   ("b1", "b2")),
+    "W2_no_decay": ("the weight-decay term lambda_ * W2 missing from W2grad", ("W2",)),
+    "b2_not_averaged": ("b2grad summed over the examples but not divided by m", ("b2",)),
+}
+
+
+def plain_backprop_deltas(W1, b1, W2, b2, data):
+    """delta3 and delta2 of plain backpropagation -- no sparsity penalty.
+
+    The error terms of J = (1/m) sum_i 1/2 ||a3_i - x_i||^2, one column per example:
+    delta3 = (a3 - x) * f'(z3) and delta2 = (W2^T delta3) * f'(z2). Compare the delta2 line
+    with the one in :func:`sae_lib.sparse_autoencoder_cost`.
+    """
+    z2, a2, z3, a3 = forward(W1, b1, W2, b2, data)
+    delta3 = (a3 - data) * sigmoid_prime(a3)
+    delta2 = (W2.T @ delta3) * sigmoid_prime(a2)
+    return delta3, delta2
+
+
+def buggy_sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                                  beta, data, kind):
+    """:func:`sae_lib.sparse_autoencoder_cost` with one planted mistake.
+
+    ``kind`` is a key of :data:`PLANTED_BUGS`. Every changed line ends with the comment
+    ``# BUG: <kind>``; :func:`show_bug` shows it beside the correct line. Returns
+    ``(cost, grad)`` like the correct function, so a gradient check can be run on it.
+    """
+    if kind not in PLANTED_BUGS:
+        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(PLANTED_BUGS)}.")
+    W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
+    data = np.asarray(data, dtype=float)
+    m = data.shape[1]
+    rho = sparsity_param
+
+    z2, a2, z3, a3 = forward(W1, b1, W2, b2, data)
+    rho_hat = a2.mean(axis=1)
+    if kind == "units_mean":
+        rho_hat = a2.mean(axis=0)  # BUG: units_mean
+
+    cost = (0.5 * np.sum((a3 - data) ** 2) / m
+            + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+            + beta * np.sum(kl_divergence(rho, rho_hat)))
+
+    delta3 = (a3 - data) * sigmoid_prime(a3)
+    if kind == "extra_1_over_m":
+        delta2 = (W2.T @ delta3 + sparsity_delta(rho, rho_hat, beta)[:, None] / m) * sigmoid_prime(a2)  # BUG: extra_1_over_m
+    elif kind == "missing_fprime":
+        delta2 = W2.T @ delta3 * sigmoid_prime(a2) + sparsity_delta(rho, rho_hat, beta)[:, None]  # BUG: missing_fprime
+    elif kind == "units_mean":
+        delta2 = (W2.T @ delta3 + sparsity_delta(rho, rho_hat, beta)[None, :]) * sigmoid_prime(a2)  # BUG: units_mean
+    elif kind == "wrong_sign":
+        delta2 = (W2.T @ delta3 - sparsity_delta(rho, rho_hat, beta)[:, None]) * sigmoid_prime(a2)  # BUG: wrong_sign
+    elif kind == "forgot_beta":
+        delta2 = (W2.T @ delta3 + kl_divergence_prime(rho, rho_hat)[:, None]) * sigmoid_prime(a2)  # BUG: forgot_beta
+    elif kind == "swapped_denominators":
+        delta2 = (W2.T @ delta3 + beta * (-rho / (1 - rho_hat) + (1 - rho) / rho_hat)[:, None]) * sigmoid_prime(a2)  # BUG: swapped_denominators
+    else:
+        delta2 = (W2.T @ delta3 + sparsity_delta(rho, rho_hat, beta)[:, None]) * sigmoid_prime(a2)
+
+    W1grad = delta2 @ data.T / m + lambda_ * W1
+    W2grad = delta3 @ a2.T / m + lambda_ * W2
+    b1grad = delta2.sum(axis=1) / m
+    b2grad = delta3.sum(axis=1) / m
+    if kind == "bias_decay":
+        b1grad = delta2.sum(axis=1) / m + lambda_ * b1  # BUG: bias_decay
+        b2grad = delta3.sum(axis=1) / m + lambda_ * b2  # BUG: bias_decay
+    elif kind == "W2_no_decay":
+        W2grad = delta3 @ a2.T / m  # BUG: W2_no_decay
+    elif kind == "b2_not_averaged":
+        b2grad = delta3.sum(axis=1)  # BUG: b2_not_averaged
+    return cost, pack_parameters(W1grad, W2grad, b1grad, b2grad)
+
+
+def _code_part(line):
+    """A source line without its trailing comment and indentation."""
+    return line.split("  #")[0].strip()
+
+
+def bug_lines(kind):
+    """The source lines of :func:`buggy_sparse_autoencoder_cost` that plant ``kind``."""
+    if kind not in PLANTED_BUGS:
+        raise ValueError(f"unknown kind {kind!r}; choose one of {', '.join(PLANTED_BUGS)}.")
+    src = _inspect.getsource(buggy_sparse_autoencoder_cost).splitlines()
+    return [_code_part(line) for line in src if line.rstrip().endswith(f"# BUG: {kind}")]
+
+
+def _library_line(target):
+    """The line of sparse_autoencoder_cost assigning ``target`` (e.g. 'delta2'), or None."""
+    for line in _inspect.getsource(sparse_autoencoder_cost).splitlines():
+        if line.strip().startswith(f"{target} = "):
+            return _code_part(line)
+    return None
+
+
+def show_bug(kind):
+    """Print what ``kind`` gets wrong and its line(s) as a diff against the correct code.
+
+    ``-`` is the line of :func:`sae_lib.sparse_autoencoder_cost`, ``+`` the buggy line, and
+    the ``?`` line under it marks the characters that differ.
+    """
+    description, blocks = PLANTED_BUGS[kind] if kind in PLANTED_BUGS else (None, None)
+    lines = bug_lines(kind)
+    print(f"{kind}: {description} (corrupts the gradient of {' and '.join(blocks)})")
+    for line in lines:
+        target = line.split(" = ")[0]
+        correct = _library_line(target)
+        if correct is None:
+            print("+ " + line)
+        else:
+            for d in _difflib.ndiff([correct + "\n"], [line + "\n"]):
+                print(d, end="")
+
+
+# --- Exercise checkers --------------------------------------------------------------------
+def _first_difference(got, expected):
+    """Index and values of the entry of ``got`` that is furthest from ``expected``."""
+    diff = np.abs(got - expected)
+    idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    return idx, got[idx], expected[idx]
+
+
+def _match(got, candidate):
+    candidate = np.asarray(candidate, dtype=float)
+    return (got.shape == candidate.shape
+            and np.allclose(got, candidate, rtol=1e-6, atol=1e-12))
+
+
+def _as_float_array(fb, value, what):
+    if value is None:
+        fb.fail(f"{what}: your function returned None (did you forget `return`?)")
+        return None
+    try:
+        return np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fb.fail(f"{what}: your function returned {type(value).__name__}, not an array of "
+                "numbers")
+        return None
+
+
+def _diagnose(fb, got, expected, candidates, what):
+    """Compare got with expected; if wrong, name the first candidate mistake it matches.
+
+    ``candidates``: list of (array, message). Returns "right", "named" (a candidate
+    matched and its message was recorded) or "unknown" (wrong in some other way).
+    """
+    expected = np.asarray(expected, dtype=float)
+    if _match(got, expected):
+        return "right"
+    for value, message in candidates:
+        if _match(got, value):
+            fb.fail(f"{what}: {message}")
+            return "named"
+    if got.shape != expected.shape:
+        if got.size == 1 and np.isclose(float(got.ravel()[0]), expected.sum()):
+            fb.fail(f"{what}: you returned one number, the sum over all units; return one "
+                    f"value per entry, shape {expected.shape} (no sum)")
+        else:
+            fb.fail(f"{what}: expected shape {expected.shape}, yours has shape {got.shape}")
+        return "named"
+    idx, g, e = _first_difference(got, expected)
+    where = f" at index {idx[0] if len(idx) == 1 else idx}"
+    fb.fail(f"{what}: wrong values, e.g.{where} expected {e:.6g}, yours is {g:.6g} "
+            "(none of the common mistakes matches; compare your code with the formula "
+            "term by term)")
+    return "unknown"
+
+
+def check_sparsity_term(sparsity_term):
+    """Check ``sparsity_term(rho, rho_hat, beta)`` = beta (-rho/rho_hat + (1-rho)/(1-rho_hat)).
+
+    The term the sparsity penalty adds to each hidden unit's delta, one value per unit.
+    Prints what is wrong (sign, beta, the penalty instead of its derivative, ...) and
+    returns True when every case passes.
+    """
+    fb = Feedback("sparsity_term")
+    cases = [
+        (0.05, np.array([0.05, 0.05, 0.05]), 3.0, "at rho_hat = rho"),
+        (0.05, np.array([0.02, 0.05, 0.2, 0.5, 0.9]), 3.0, "rho = 0.05, beta = 3"),
+        (0.2, np.array([0.1, 0.3, 0.6, 0.85]), 0.5, "rho = 0.2, beta = 0.5"),
+    ]
+    for rho, rho_hat, beta, label in cases:
+        args = (rho, rho_hat.copy(), beta)
+        ok, value = call_learner(fb, sparsity_term, *args)
+        if not ok:
+            break
+        if not np.array_equal(args[1], rho_hat):
+            fb.fail(f"{label}: your function changed its rho_hat argument in place; compute "
+                    "a new array instead")
+            break
+        got = _as_float_array(fb, value, label)
+        if got is None:
+            break
+        expected = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+        if label == "at rho_hat = rho":
+            if got.shape == expected.shape and not np.allclose(got, 0, atol=1e-12):
+                fb.fail(f"at rho_hat = rho the term must be 0 (the penalty is at its "
+                        f"minimum), yours is {float(got.ravel()[0]):.4g}")
+                # keep going: the next case names the mistake
+                continue
+        kl = kl_divergence(rho, rho_hat)
+        candidates = [
+            (-expected, "the sign is flipped: it is beta * (-rho/rho_hat + (1-rho)/(1-rho_hat)),"
+                        " negative where rho_hat < rho"),
+            (expected / beta, f"the factor beta (= {beta:g} here) is missing"),
+            (beta * kl, "that is beta * KL(rho || rho_hat), the penalty itself; delta needs its "
+                        "derivative with respect to rho_hat"),
+            (kl, "that is KL(rho || rho_hat), the penalty itself (and without beta); delta "
+                 "needs beta times its derivative with respect to rho_hat"),
+            (beta * (-rho / rho_hat), "only the -rho/rho_hat part; (1-rho)/(1-rho_hat) is "
+                                      "missing"),
+            (beta * (1 - rho) / (1 - rho_hat), "only the (1-rho)/(1-rho_hat) part; "
+                                               "-rho/rho_hat is missing"),
+            (beta * (-rho_hat / rho + (1 - rho_hat) / (1 - rho)),
+             "rho and rho_hat are swapped: the target rho goes in the numerators"),
+            (beta * (-rho / (1 - rho_hat) + (1 - rho) / rho_hat),
+             "the denominators are swapped: -rho/rho_hat + (1-rho)/(1-rho_hat)"),
+            (beta * (rho / rho_hat - (1 - rho) / (1 - rho_hat)),
+             "the sign is flipped: it is beta * (-rho/rho_hat + (1-rho)/(1-rho_hat))"),
+            (expected / rho_hat.size, "divided by the number of hidden units; each unit's "
+                                      "term stands alone, no average"),
+        ]
+        if _diagnose(fb, got, expected, candidates, label) != "right":
+            break
+    return fb.report()
+
+
+def _delta2_case(seed, visible_size, hidden_size, m):
+    rng = np.random.default_rng(seed)
+    W2 = rng.normal(0, 0.5, size=(visible_size, hidden_size))
+    delta3 = rng.normal(0, 0.1, size=(visible_size, m))
+    a2 = rng.uniform(0.05, 0.95, size=(hidden_size, m))
+    return W2, delta3, a2
+
+
+def check_delta2(delta2):
+    """Check ``delta2(W2, delta3, a2, rho, rho_hat, beta)``, the sparse backpropagation delta.
+
+    Expected: ``(W2.T @ delta3 + beta * (-rho/rho_hat + (1-rho)/(1-rho_hat))[:, None])
+    * a2 * (1 - a2)``, shape (hidden_size, m). Names the common mistakes: an extra 1/m, a
+    missing f'(z2), a wrong sign, a forgotten beta, rho_hat averaged over units.
+    """
+    fb = Feedback("delta2")
+    cases = [(3, 5, 3, 7, 0.05, 3.0), (4, 4, 6, 2, 0.2, 0.5)]
+    for seed, v, h, m, rho, beta in cases:
+        label = f"{h} hidden units, {v} inputs, m = {m}, rho = {rho:g}, beta = {beta:g}"
+        W2, delta3, a2 = _delta2_case(seed, v, h, m)
+        rho_hat = a2.mean(axis=1)
+        args = [W2.copy(), delta3.copy(), a2.copy(), rho, rho_hat.copy(), beta]
+        ok, value = call_learner(fb, delta2, *args)
+        if not ok:
+            break
+        for name, given, orig in zip(("W2", "delta3", "a2", None, "rho_hat"), args,
+                                     (W2, delta3, a2, None, rho_hat)):
+            if name and not np.array_equal(given, orig):
+                fb.fail(f"{label}: your function changed its {name} argument in place (e.g. "
+                        f"with +=); later code still needs the original {name}")
+        if fb.problems:
+            break
+        got = _as_float_array(fb, value, label)
+        if got is None:
+            break
+        fprime = a2 * (1 - a2)
+        back = W2.T @ delta3
+        s = (beta * kl_divergence_prime(rho, rho_hat))[:, None]
+        expected = (back + s) * fprime
+        s_units = (beta * kl_divergence_prime(rho, a2.mean(axis=0)))[None, :]
+        sig_fprime = sigmoid(a2) * (1 - sigmoid(a2))
+        candidates = [
+            ((back + s / m) * fprime,
+             f"an extra 1/m on the sparsity term (yours is m = {m} times too small there). "
+             "The 1/m of rho_hat cancels the 1/m of the average cost: no m in delta2"),
+            (back * fprime + s,
+             "f'(z2) is missing on the sparsity term: multiply the whole sum "
+             "(W2.T @ delta3 + sparsity term) by a2 * (1 - a2) -- check the parentheses"),
+            (back + s,
+             "f'(z2) is missing: delta2 = (W2.T @ delta3 + sparsity term) * a2 * (1 - a2)"),
+            ((back - s) * fprime,
+             "the sparsity term has the wrong sign: it is + beta * (-rho/rho_hat + "
+             "(1-rho)/(1-rho_hat))"),
+            ((back + s / beta) * fprime,
+             f"the sparsity term is missing its factor beta (= {beta:g} here)"),
+            ((back + s_units) * fprime,
+             "rho_hat is averaged over the hidden units (axis=0): it must be each unit's "
+             "average over the examples, a2.mean(axis=1) -- and here it is given to you as "
+             "the argument rho_hat"),
+            (back * fprime,
+             "that is plain backpropagation's delta2: the sparsity term "
+             "beta * (-rho/rho_hat + (1-rho)/(1-rho_hat)) is missing"),
+            ((back + s) * sig_fprime,
+             "f'(z2) is computed as if a2 were z2: with a2 = f(z2), f'(z2) = a2 * (1 - a2), "
+             "not sigmoid(a2) * (1 - sigmoid(a2))"),
+            (expected * m,
+             f"the result is m = {m} times too large: no sum or 1/m belongs in delta2"),
+        ]
+        verdict = _diagnose(fb, got, expected, candidates, label)
+        if verdict != "right":
+            if verdict == "unknown":
+                # Localise an unrecognised mistake: is the backpropagation part right?
+                ok0, v0 = call_learner(fb, delta2, W2.copy(), delta3.copy(), a2.copy(), rho,
+                                       rho_hat.copy(), 0.0)
+                g0 = _as_float_array(fb, v0, "with beta = 0") if ok0 else None
+                if g0 is not None and _match(g0, back * fprime):
+                    fb.fail("with beta = 0 your delta2 is right, so the mistake is in the "
+                            "sparsity term")
+                elif g0 is not None:
+                    fb.fail("with beta = 0 your delta2 differs from plain backpropagation's "
+                            "(W2.T @ delta3) * a2 * (1 - a2) too, so the mistake is (also) "
+                            "outside the sparsity term")
+            break
+    return fb.report()
+
+
+def check_duplicate_prediction(factor_correct, factor_extra_1_over_m):
+    """Check the predictions: duplicating every example, by what factor does the sparsity
+    part of the b1 gradient change -- in the correct code, and with the extra-1/m bug?
+
+    Measures both factors on a small network and explains the answer.
+    """
+    fb = Feedback("duplicate-the-data prediction")
+    rng = np.random.default_rng(7)
+    v, h, m = 6, 4, 10
+    data = rng.uniform(0.1, 0.9, size=(v, m))
+    theta = rng.normal(0, 0.3, size=2 * v * h + v + h)
+    twice = np.hstack([data, data])
+    hv = 2 * v * h
+
+    def sparsity_part_b1(cost_fn, x, **kw):
+        on = cost_fn(theta, v, h, 0.0, 0.05, 3.0, x, **kw)[1]
+        off = cost_fn(theta, v, h, 0.0, 0.05, 0.0, x, **kw)[1]
+        return (on - off)[hv : hv + h]
+
+    measured = {}
+    for name, fn, kw in (("correct", sparse_autoencoder_cost, {}),
+                         ("extra_1_over_m", buggy_sparse_autoencoder_cost,
+                          {"kind": "extra_1_over_m"})):
+        ratio = sparsity_part_b1(fn, twice, **kw) / sparsity_part_b1(fn, data, **kw)
+        measured[name] = float(np.mean(ratio))
+    for name, answer in (("correct", factor_correct),
+                         ("extra_1_over_m", factor_extra_1_over_m)):
+        what = ("factor_correct" if name == "correct" else "factor_extra_1_over_m")
+        try:
+            answer = float(answer)
+        except (TypeError, ValueError):
+            fb.fail(f"{what}: set it to a number (e.g. 2, 1 or 0.5), not {answer!r}")
+            continue
+        if not np.isfinite(answer):
+            fb.fail(f"{what}: set it to a number (e.g. 2, 1 or 0.5), not {answer!r}")
+        elif not np.isclose(answer, measured[name], rtol=1e-6):
+            if name == "correct":
+                fb.fail(f"{what}: you predicted {answer:g}, the measured factor is "
+                        f"{measured[name]:.4g}. rho_hat is unchanged by duplication, so each "
+                        "example's delta2 is unchanged, and the gradient averages them: "
+                        "the sparsity pull does not depend on m")
+            else:
+                fb.fail(f"{what}: you predicted {answer:g}, the measured factor is "
+                        f"{measured[name]:.4g}. With the bug each delta2 carries 1/m, and "
+                        "m doubled")
+    if not fb.problems:
+        print(f"measured: correct code x{measured['correct']:.4g}, "
+              f"extra-1/m bug x{measured['extra_1_over_m']:.4g}. The correct gradient is "
+              "an average, so duplicating the data changes nothing; with the bug, the "
+              "sparsity pressure would weaken as the data set grows.")
+    return fb.report()
 # === end 03 =============================================================================
 
 # === 04 Gradient checking ===============================================================
+# Per-block relative differences and the checkers of notebook 04's exercises. The buggy
+# costs it checks are buggy_sparse_autoencoder_cost's (section 03).
+from .gradient_check import compute_numerical_gradient as _reference_numerical_gradient
+from .gradient_check import relative_difference
+from .objective import initialize_parameters, theta_size
+
+__all__ += [
+    "BLOCKS",
+    "block_relative_differences",
+    "check_compute_numerical_gradient",
+    "check_find_wrong_blocks",
+    "check_revealing_point",
+]
+
+#: The parameter blocks of theta, in the order they are packed.
+BLOCKS = ("W1", "W2", "b1", "b2")
+
+
+def block_relative_differences(numgrad, grad, visible_size, hidden_size):
+    """Relative difference of two gradients block by block: {'W1': ..., 'W2': ..., ...}.
+
+    Splits both vectors with :func:`sae_lib.unpack_parameters` (theta is laid out as
+    ``[W1, W2, b1, b2]``) and applies :func:`sae_lib.relative_difference` to each block,
+    so a failed check says *where* the gradient is wrong.
+    """
+    num_blocks = unpack_parameters(np.asarray(numgrad, dtype=float), visible_size, hidden_size)
+    grad_blocks = unpack_parameters(np.asarray(grad, dtype=float), visible_size, hidden_size)
+    return {name: relative_difference(n.ravel(), g.ravel())
+            for name, n, g in zip(BLOCKS, num_blocks, grad_blocks)}
+
+
+# --- Exercise 1: compute_numerical_gradient ----------------------------------------------
+_CNG_A = np.array([0.5, 1.0, 1.5, 2.0])
+_CNG_THETA = np.array([0.3, -0.7, 0.15, 1.2])  # 0.15: +eps, -2 eps, +eps is inexact
+
+
+def _cng_J(theta):
+    """A test function with curvature in every direction and one coupling term."""
+    return float(np.sum(np.exp(_CNG_A * theta)) + theta[0] * theta[1])
+
+
+def _cng_grad(theta):
+    g = _CNG_A * np.exp(_CNG_A * theta)
+    g[0] += theta[1]
+    g[1] += theta[0]
+    return g
+
+
+def _one_sided(J, theta, eps, forward_step=True):
+    out = np.empty_like(theta)
+    j0 = J(theta)
+    for i in range(theta.size):
+        t = theta.copy()
+        t[i] += eps if forward_step else -eps
+        out[i] = (J(t) - j0) / eps if forward_step else (j0 - J(t)) / eps
+    return out
+
+
+def check_compute_numerical_gradient(compute_numerical_gradient):
+    """Check a learner's ``compute_numerical_gradient(J, theta, epsilon=1e-4)``.
+
+    It must return the central differences (J(theta + eps e_i) - J(theta - eps e_i)) /
+    (2 eps) for every i, with 2n calls of J, leaving theta as it found it. Detects a
+    one-sided difference (by the order of its error), a wrong step or divisor, an
+    ignored epsilon, all entries perturbed at once, and theta modified in place.
+    """
+    fb = Feedback("compute_numerical_gradient")
+    n = _CNG_THETA.size
+    exact = _cng_grad(_CNG_THETA)
+    calls = []
+
+    def J(theta):
+        t = np.array(theta, dtype=float, copy=True)
+        calls.append(t)
+        return _cng_J(t)
+
+    def run(epsilon):
+        calls.clear()
+        theta = _CNG_THETA.copy()
+        ok, value = call_learner(fb, compute_numerical_gradient, J, theta, epsilon)
+        if not ok:
+            return None, theta
+        got = _as_float_array(fb, value, f"epsilon = {epsilon:g}")
+        if got is not None and got.shape != theta.shape:
+            fb.fail(f"epsilon = {epsilon:g}: expected shape {theta.shape} (one derivative per "
+                    f"entry of theta), yours has shape {got.shape}")
+            return None, theta
+        return got, theta
+
+    got, theta_after = run(1e-4)
+    if got is None:
+        return fb.report()
+    n_calls = len(calls)
+    perturbed = [int(np.sum(c != _CNG_THETA)) for c in calls]
+
+    # theta must come back unchanged (if not, later derivatives were taken at the wrong
+    # point, so report only this).
+    if not np.array_equal(theta_after, _CNG_THETA):
+        i = int(np.argmax(np.abs(theta_after - _CNG_THETA)))
+        change = theta_after[i] - _CNG_THETA[i]
+        if abs(change) < 1e-12:
+            fb.fail(f"theta changed: theta[{i}] is off by {change:.2g} after your function "
+                    "returned. Adding and subtracting epsilon leaves rounding error; save the "
+                    "old value and put it back (old = theta[i]; ...; theta[i] = old), or "
+                    "perturb a copy")
+        else:
+            fb.fail(f"theta changed: after your function returned, theta[{i}] was "
+                    f"{theta_after[i]:.6g} instead of {_CNG_THETA[i]:.6g}. Restore each entry "
+                    "after perturbing it (or perturb a copy): the caller's theta must not move")
+        return fb.report()
+
+    if perturbed and min(perturbed) == n:
+        fb.fail("you perturb every entry at once (theta + epsilon): each derivative needs "
+                "its own perturbation theta + epsilon * e_i, one entry at a time")
+        return fb.report()
+
+    reference = _reference_numerical_gradient(_cng_J, _CNG_THETA, 1e-4)
+    if _match(got, reference):
+        if n_calls != 2 * n:
+            fb.fail(f"your function called J {n_calls} times; central differences need "
+                    f"exactly 2n = {2 * n} calls (two per entry of theta)")
+        # Right at the default epsilon; does it use its epsilon argument?
+        got2, _ = run(1e-2)
+        if got2 is not None:
+            reference2 = _reference_numerical_gradient(_cng_J, _CNG_THETA, 1e-2)
+            if not _match(got2, reference2):
+                if _match(got2, got):
+                    fb.fail("your function ignores its epsilon argument: with epsilon = 1e-2 "
+                            "it returns the same numbers as with 1e-4")
+                else:
+                    fb.fail("right with epsilon = 1e-4 but not with epsilon = 1e-2: use the "
+                            "epsilon argument both in the step and in the divisor 2 * epsilon")
+        return fb.report()
+
+    # Wrong at the default epsilon: name the mistake.
+    candidates = [
+        (2 * reference, "your derivatives are twice too large: divide the difference "
+                        "J(theta + eps e_i) - J(theta - eps e_i) by 2 * epsilon, not epsilon"),
+        (reference / 2, "your derivatives are half the true ones: divide by 2 * epsilon "
+                        "(the two points are 2 * epsilon apart), not 4 * epsilon"),
+        (-reference, "your derivatives have the wrong sign: it is J(theta + eps e_i) minus "
+                     "J(theta - eps e_i)"),
+    ]
+    for value, message in candidates:
+        if _match(got, value):
+            fb.fail(message)
+            return fb.report()
+
+    # Measure how the error shrinks with epsilon: order 1 is a one-sided difference.
+    got_a, _ = run(1e-2)
+    got_b, _ = run(1e-3)
+    if got_a is None or got_b is None:
+        return fb.report()
+    err_a = relative_difference(got_a, exact)
+    err_b = relative_difference(got_b, exact)
+    one_sided = [_one_sided(_cng_J, _CNG_THETA, 1e-2, forward_step=s) for s in (True, False)]
+    if any(_match(got_a, c) for c in one_sided) or (
+            err_b > 0 and 0.7 < np.log10(err_a / err_b) < 1.3):
+        order = np.log10(err_a / err_b) if err_b > 0 else float("nan")
+        fb.fail(f"a one-sided difference: your error fell from {err_a:.2g} to {err_b:.2g} when "
+                f"epsilon fell 10x (order {order:.2g}; central differences give order 2, "
+                f"error ~ epsilon^2). Use (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)")
+    elif err_b > 0 and abs(np.log10(err_a / err_b)) < 0.2 and err_b > 1e-6:
+        fb.fail(f"your error does not shrink with epsilon ({err_a:.2g} at 1e-2, {err_b:.2g} "
+                "at 1e-3): does your function use its epsilon argument? The step must be "
+                "epsilon and the divisor 2 * epsilon")
+    else:
+        i = int(np.argmax(np.abs(got - reference)))
+        fb.fail(f"wrong derivative for theta[{i}]: expected {reference[i]:.6g}, yours is "
+                f"{got[i]:.6g} (relative difference of the whole gradient: "
+                f"{relative_difference(got, reference):.2g})")
+    return fb.report()
+
+
+# --- Exercise 2: find_wrong_blocks --------------------------------------------------------
+def _blocks_config():
+    rng = np.random.default_rng(11)
+    v, h, m = 5, 3, 8
+    data = rng.uniform(0.1, 0.9, size=(v, m))
+    theta = rng.normal(0, 0.4, size=theta_size(v, h))     # random, biases included
+    return v, h, data, theta
+
+
+def check_find_wrong_blocks(find_wrong_blocks):
+    """Check ``find_wrong_blocks(J, theta, visible_size, hidden_size)``.
+
+    ``J(theta)`` returns ``(cost, grad)``; the function must return the names of the
+    blocks ('W1', 'W2', 'b1', 'b2') whose analytic gradient disagrees with the numerical
+    one. It is run on the correct cost and on costs with planted bugs in different
+    blocks; the report says, e.g., "gradient wrong for W2, right for W1".
+    """
+    fb = Feedback("find_wrong_blocks")
+    v, h, data, theta = _blocks_config()
+    lambda_, rho, beta = 1e-3, 0.1, 3.0
+    cases = [None, "W2_no_decay", "b2_not_averaged", "extra_1_over_m", "bias_decay"]
+    for kind in cases:
+        if kind is None:
+            def J(t):
+                return sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data)
+            label = "the correct cost"
+            truth = set()
+        else:
+            def J(t, kind=kind):
+                return buggy_sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data, kind)
+            label = f"a cost with a planted bug ({PLANTED_BUGS[kind][0]})"
+            truth = set(PLANTED_BUGS[kind][1])
+        ok, value = call_learner(fb, find_wrong_blocks, J, theta.copy(), v, h)
+        if not ok:
+            break
+        if value is None:
+            fb.fail("your function returned None (did you forget `return`?)")
+            break
+        if isinstance(value, str):
+            value = [value]
+        try:
+            got = set(value)
+        except TypeError:
+            fb.fail(f"return a list or set of block names such as ['W2'], not "
+                    f"{type(value).__name__}")
+            break
+        unknown = got - set(BLOCKS)
+        if unknown:
+            fb.fail(f"unknown block name(s) {sorted(map(str, unknown))}: use 'W1', 'W2', 'b1' "
+                    "and 'b2'")
+            break
+        if got == truth:
+            continue
+        num = _reference_numerical_gradient(lambda t: J(t)[0], theta)
+        diffs = block_relative_differences(num, J(theta)[1], v, h)
+        wrong = [b for b in BLOCKS if b in truth and b not in got]
+        right = [b for b in BLOCKS if b in got and b not in truth]
+        parts = []
+        if wrong:
+            parts.append("gradient wrong for " + " and ".join(
+                f"{b} (relative difference {diffs[b]:.2g})" for b in wrong))
+        if right:
+            parts.append("right for " + " and ".join(
+                f"{b} (relative difference {diffs[b]:.2g})" for b in right))
+        fb.fail(f"on {label} you reported {sorted(got) or 'no block'}: " + ", ".join(parts)
+                + ". theta is laid out as [W1, W2, b1, b2] (unpack_parameters splits it); "
+                "a correct block differs by ~1e-10, a wrong one by far more")
+        break
+    return fb.report()
+
+
+# --- Exercise 3: a point that reveals a hidden bug ---------------------------------------
+def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_decay",
+                          lambda_=1e-3, sparsity_param=0.1, beta=3.0):
+    """Check that a gradient check at ``theta`` catches the planted bug ``kind``.
+
+    The buggy cost is :func:`buggy_sparse_autoencoder_cost`; it passes a check at the
+    usual starting point. Prints the relative difference at the learner's theta and why
+    the bug hides (or shows) there; True when the difference exceeds 1e-6.
+    """
+    fb = Feedback("a point that reveals the bug")
+    v, h = visible_size, hidden_size
+    try:
+        theta = np.asarray(theta, dtype=float)
+    except (TypeError, ValueError):
+        fb.fail(f"theta must be an array of numbers, got {type(theta).__name__}")
+        return fb.report()
+    if theta.shape != (theta_size(v, h),):
+        fb.fail(f"theta must be a vector of length {theta_size(v, h)} (W1, W2, b1, b2 for "
+                f"{v} inputs and {h} hidden units), yours has shape {theta.shape}")
+        return fb.report()
+    if not np.isfinite(theta).all():
+        fb.fail("theta contains NaN or infinite values")
+        return fb.report()
+
+    def J(t):
+        return buggy_sparse_autoencoder_cost(t, v, h, lambda_, sparsity_param, beta, data,
+                                             kind)
+
+    num = _reference_numerical_gradient(lambda t: J(t)[0], theta)
+    grad = J(theta)[1]
+    diff = relative_difference(num, grad)
+    blocks = block_relative_differences(num, grad, v, h)
+    print(f"relative difference at your theta: {diff:.3g} ("
+          + ", ".join(f"{b}: {blocks[b]:.2g}" for b in BLOCKS) + ")")
+    if diff <= 1e-6:
+        W1, W2, b1, b2 = unpack_parameters(theta, v, h)
+        hint = ""
+        if kind == "bias_decay" and not (b1.any() or b2.any()):
+            hint = (" At your theta b1 and b2 are all zero, and this bug adds lambda_ * b to "
+                    "their gradients -- zero there. Give the biases nonzero values.")
+        elif kind == "bias_decay":
+            hint = (" Your biases are nonzero but small; lambda_ * b is tiny next to the "
+                    "gradient. Try biases of size ~0.1 to 1.")
+        fb.fail(f"the check passes at your theta (relative difference {diff:.2g} <= 1e-6), "
+                f"so it cannot see the bug.{hint}")
+    return fb.report()
 # === end 04 =============================================================================
 
 # === 05 Edge filters from natural images ================================================

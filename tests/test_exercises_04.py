@@ -1,0 +1,322 @@
+"""Notebook 04's section of sae_lib.exercises: block-wise differences and the checkers.
+
+Each checker passes a correct function and names each planted mistake.
+"""
+
+import numpy as np
+import pytest
+
+from sae_lib import (
+    compute_numerical_gradient,
+    initialize_parameters,
+    relative_difference,
+    sparse_autoencoder_cost,
+    unpack_parameters,
+)
+from sae_lib.exercises import (
+    BLOCKS,
+    block_relative_differences,
+    buggy_sparse_autoencoder_cost,
+    check_compute_numerical_gradient,
+    check_find_wrong_blocks,
+    check_revealing_point,
+)
+from sae_lib.objective import pack_parameters, theta_size
+
+
+# --- block_relative_differences ------------------------------------------------------------
+def test_block_relative_differences_splits_in_theta_order():
+    v, h = 4, 3
+    rng = np.random.default_rng(0)
+    grad = rng.normal(size=theta_size(v, h))
+    W1, W2, b1, b2 = (x.copy() for x in unpack_parameters(grad, v, h))
+    W2 *= 1.5                                     # only the W2 block differs
+    diffs = block_relative_differences(pack_parameters(W1, W2, b1, b2), grad, v, h)
+    assert list(diffs) == list(BLOCKS)
+    assert diffs["W2"] == pytest.approx(0.5 / 2.5)
+    assert diffs["W1"] == diffs["b1"] == diffs["b2"] == 0.0
+
+
+def test_block_relative_differences_of_the_correct_cost_are_tiny():
+    v, h = 5, 2
+    rng = np.random.default_rng(1)
+    data = rng.uniform(0.1, 0.9, size=(v, 6))
+    theta = rng.normal(0, 0.5, size=theta_size(v, h))
+    J = lambda t: sparse_autoencoder_cost(t, v, h, 1e-3, 0.1, 3.0, data)  # noqa: E731
+    num = compute_numerical_gradient(lambda t: J(t)[0], theta)
+    assert max(block_relative_differences(num, J(theta)[1], v, h).values()) < 1e-8
+
+
+# --- exercise: compute_numerical_gradient --------------------------------------------------
+def central(J, theta, epsilon=1e-4):
+    grad = np.zeros_like(theta)
+    for i in range(theta.size):
+        plus, minus = theta.copy(), theta.copy()
+        plus[i] += epsilon
+        minus[i] -= epsilon
+        grad[i] = (J(plus) - J(minus)) / (2 * epsilon)
+    return grad
+
+
+def central_restoring_saved_value(J, theta, epsilon=1e-4):
+    grad = np.zeros_like(theta)
+    for i in range(theta.size):
+        old = theta[i]
+        theta[i] = old + epsilon
+        j_plus = J(theta)
+        theta[i] = old - epsilon
+        j_minus = J(theta)
+        theta[i] = old
+        grad[i] = (j_plus - j_minus) / (2 * epsilon)
+    return grad
+
+
+@pytest.mark.parametrize("fn", [central, central_restoring_saved_value])
+def test_numerical_gradient_checker_passes_correct_functions(fn, capsys):
+    assert check_compute_numerical_gradient(fn) is True
+    assert "✓ compute_numerical_gradient: all checks passed." in capsys.readouterr().out
+
+
+def forward_difference(J, theta, epsilon=1e-4):
+    j0, grad = J(theta), np.zeros_like(theta)
+    for i in range(theta.size):
+        plus = theta.copy()
+        plus[i] += epsilon
+        grad[i] = (J(plus) - j0) / epsilon
+    return grad
+
+
+def backward_difference(J, theta, epsilon=1e-4):
+    j0, grad = J(theta), np.zeros_like(theta)
+    for i in range(theta.size):
+        minus = theta.copy()
+        minus[i] -= epsilon
+        grad[i] = (j0 - J(minus)) / epsilon
+    return grad
+
+
+def divided_by_epsilon(J, theta, epsilon=1e-4):
+    return central(J, theta, epsilon) * 2
+
+
+def divided_by_four_epsilon(J, theta, epsilon=1e-4):
+    return central(J, theta, epsilon) / 2
+
+
+def reversed_difference(J, theta, epsilon=1e-4):
+    return -central(J, theta, epsilon)
+
+
+def ignores_epsilon(J, theta, epsilon=1e-4):
+    return central(J, theta, 1e-4)
+
+
+def hard_coded_divisor(J, theta, epsilon=1e-4):
+    """Steps epsilon but divides by a fixed 2e-4."""
+    return central(J, theta, epsilon) * epsilon / 1e-4
+
+
+def hard_coded_forward_step(J, theta, epsilon=1e-4):
+    return forward_difference(J, theta, 1e-4)
+
+
+def in_place_without_restoring(J, theta, epsilon=1e-4):
+    grad = np.zeros_like(theta)
+    for i in range(theta.size):
+        theta[i] += epsilon
+        j_plus = J(theta)
+        theta[i] -= 2 * epsilon
+        j_minus = J(theta)
+        grad[i] = (j_plus - j_minus) / (2 * epsilon)
+    return grad
+
+
+def restores_by_arithmetic(J, theta, epsilon=1e-4):
+    grad = np.zeros_like(theta)
+    for i in range(theta.size):
+        theta[i] += epsilon
+        j_plus = J(theta)
+        theta[i] -= 2 * epsilon
+        j_minus = J(theta)
+        theta[i] += epsilon                     # rounding: not exactly the old value
+        grad[i] = (j_plus - j_minus) / (2 * epsilon)
+    return grad
+
+
+def all_entries_at_once(J, theta, epsilon=1e-4):
+    d = (J(theta + epsilon) - J(theta - epsilon)) / (2 * epsilon)
+    return np.full_like(theta, d)
+
+
+def extra_calls(J, theta, epsilon=1e-4):
+    J(theta)                                    # a wasted evaluation
+    return central(J, theta, epsilon)
+
+
+def wrong_shape(J, theta, epsilon=1e-4):
+    return central(J, theta, epsilon)[:-1]
+
+
+def not_implemented(J, theta, epsilon=1e-4):
+    raise NotImplementedError
+
+
+def index_error(J, theta, epsilon=1e-4):
+    return [J(theta + epsilon * np.eye(theta.size)[i + 1]) for i in range(theta.size)]
+
+
+NUMGRAD_BUGS = [
+    (forward_difference, "a one-sided difference: your error fell from 0.005 to 0.0005 "
+                         "when epsilon fell 10x (order 1; central differences give order 2"),
+    (backward_difference, "a one-sided difference"),
+    (divided_by_epsilon, "twice too large: divide the difference"),
+    (divided_by_four_epsilon, "half the true ones"),
+    (reversed_difference, "the wrong sign"),
+    (ignores_epsilon, "your function ignores its epsilon argument"),
+    (hard_coded_divisor, "right with epsilon = 1e-4 but not with epsilon = 1e-2: use the "
+                         "epsilon argument both in the step and in the divisor"),
+    (hard_coded_forward_step, "your error does not shrink with epsilon (5e-05 at 1e-2, 5e-05 "
+                              "at 1e-3): does your function use its epsilon argument?"),
+    (in_place_without_restoring, "theta changed: after your function returned, theta[2] was "
+                                 "0.1499 instead of 0.15"),
+    (restores_by_arithmetic, "theta changed: theta[2] is off by -2.8e-17 after your function "
+                             "returned. Adding and subtracting epsilon leaves rounding error"),
+    (all_entries_at_once, "you perturb every entry at once"),
+    (extra_calls, "your function called J 9 times; central differences need exactly 2n = 8"),
+    (wrong_shape, "expected shape (4,) (one derivative per entry of theta), yours has shape (3,)"),
+    (not_implemented, "not implemented yet"),
+    (index_error, "your function raised IndexError"),
+]
+
+
+@pytest.mark.parametrize("fn, message", NUMGRAD_BUGS, ids=[f.__name__ for f, _ in NUMGRAD_BUGS])
+def test_numerical_gradient_checker_names_each_mistake(fn, message, capsys):
+    assert check_compute_numerical_gradient(fn) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗ compute_numerical_gradient")
+    assert message in out
+
+
+# --- exercise: find_wrong_blocks -----------------------------------------------------------
+def find_wrong_blocks(J, theta, visible_size, hidden_size, threshold=1e-7):
+    num = compute_numerical_gradient(lambda t: J(t)[0], theta)
+    grad = J(theta)[1]
+    num_blocks = unpack_parameters(num, visible_size, hidden_size)
+    grad_blocks = unpack_parameters(grad, visible_size, hidden_size)
+    return [name for name, n, g in zip(BLOCKS, num_blocks, grad_blocks)
+            if relative_difference(n.ravel(), g.ravel()) > threshold]
+
+
+def test_find_wrong_blocks_checker_passes_a_correct_function(capsys):
+    assert check_find_wrong_blocks(find_wrong_blocks) is True
+    assert "✓ find_wrong_blocks: all checks passed." in capsys.readouterr().out
+
+
+def wrong_layout(J, theta, v, h, threshold=1e-7):
+    """Splits theta as [W1, b1, W2, b2] -- not the packing order."""
+    num = compute_numerical_gradient(lambda t: J(t)[0], theta)
+    grad = J(theta)[1]
+    sizes = [h * v, h, v * h, v]
+    names = ["W1", "b1", "W2", "b2"]
+    bounds = np.cumsum([0] + sizes)
+    return {name for name, s, e in zip(names, bounds[:-1], bounds[1:])
+            if relative_difference(num[s:e], grad[s:e]) > threshold}
+
+
+def too_loose(J, theta, v, h):
+    return find_wrong_blocks(J, theta, v, h, threshold=0.05)
+
+
+def whole_vector_only(J, theta, v, h):
+    num = compute_numerical_gradient(lambda t: J(t)[0], theta)
+    return list(BLOCKS) if relative_difference(num, J(theta)[1]) > 1e-7 else []
+
+
+BLOCK_BUGS = [
+    (lambda J, t, v, h: {"W1"},
+     "on the correct cost you reported ['W1']: right for W1 (relative difference"),
+    (wrong_layout, "on a cost with a planted bug (the weight-decay term lambda_ * W2 missing "
+                   "from W2grad) you reported ['W2', 'b1']: right for b1 (relative difference"),
+    (too_loose, "on a cost with a planted bug (the weight-decay term lambda_ * W2 missing from "
+                "W2grad) you reported no block: gradient wrong for W2 (relative difference"),
+    (whole_vector_only, "you reported ['W1', 'W2', 'b1', 'b2']: right for W1 (relative "
+                        "difference"),
+    (lambda J, t, v, h: ["W3"], "unknown block name(s) ['W3']"),
+    (lambda J, t, v, h: None, "returned None"),
+    (lambda J, t, v, h: 7, "return a list or set of block names"),
+    (lambda J, t, v, h: (_ for _ in ()).throw(NotImplementedError), "not implemented yet"),
+]
+
+
+@pytest.mark.parametrize("fn, message", BLOCK_BUGS)
+def test_find_wrong_blocks_checker_reports_wrong_and_right_blocks(fn, message, capsys):
+    assert check_find_wrong_blocks(fn) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗ find_wrong_blocks")
+    assert message in out
+
+
+def test_find_wrong_blocks_checker_accepts_a_single_name_string(capsys):
+    # A function that only knows one answer passes the first case it is right for, then
+    # fails with the per-block report -- a string is read as one block name.
+    assert check_find_wrong_blocks(lambda J, t, v, h: "W2") is False
+    assert "on the correct cost you reported ['W2']" in capsys.readouterr().out
+
+
+# --- exercise: a point that reveals the bias_decay bug -------------------------------------
+@pytest.fixture
+def small():
+    v, h = 5, 3
+    data = np.random.default_rng(2).uniform(0.1, 0.9, size=(v, 7))
+    return v, h, data
+
+
+def test_revealing_point_fails_at_the_usual_initialisation(small, capsys):
+    v, h, data = small
+    assert check_revealing_point(initialize_parameters(h, v, rng=0), v, h, data) is False
+    out = capsys.readouterr().out
+    assert "the check passes at your theta" in out
+    assert "b1 and b2 are all zero" in out
+
+
+def test_revealing_point_passes_with_random_biases(small, capsys):
+    v, h, data = small
+    theta = np.random.default_rng(3).normal(0, 0.5, size=theta_size(v, h))
+    assert check_revealing_point(theta, v, h, data) is True
+    out = capsys.readouterr().out
+    assert out.startswith("relative difference at your theta: ")
+    assert "✓ a point that reveals the bug" in out
+
+
+def test_revealing_point_hint_for_tiny_biases(small, capsys):
+    v, h, data = small
+    theta = initialize_parameters(h, v, rng=0)
+    theta[2 * v * h:] = 1e-9
+    assert check_revealing_point(theta, v, h, data) is False
+    assert "Your biases are nonzero but small" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("theta, message", [
+    (np.zeros(3), "must be a vector of length 38"),
+    ("abc", "theta must be an array of numbers"),
+    (np.full(38, np.nan), "NaN or infinite"),
+])
+def test_revealing_point_rejects_bad_theta(small, theta, message, capsys):
+    v, h, data = small
+    assert check_revealing_point(theta, v, h, data) is False
+    assert message in capsys.readouterr().out
+
+
+def test_revealing_point_other_kind_symmetric_point(small, capsys):
+    # swapped_denominators hides at the all-zero point (every rho_hat = 0.5).
+    v, h, data = small
+    assert check_revealing_point(np.zeros(theta_size(v, h)), v, h, data,
+                                 kind="swapped_denominators") is False
+    rng = np.random.default_rng(4)
+    assert check_revealing_point(rng.normal(0, 0.5, theta_size(v, h)), v, h, data,
+                                 kind="swapped_denominators") is True
+    # and the buggy cost agrees with the right one at that symmetric point
+    z = np.zeros(theta_size(v, h))
+    right = sparse_autoencoder_cost(z, v, h, 1e-3, 0.1, 3.0, data)[1]
+    wrong = buggy_sparse_autoencoder_cost(z, v, h, 1e-3, 0.1, 3.0, data, "swapped_denominators")
+    assert np.allclose(wrong[1], right, rtol=1e-12, atol=1e-15)
