@@ -31,5 +31,9 @@ test: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests $(PYTEST_ARGS)
 
+# Instructor tool: the notebooks without solutions and outputs, in student/ (git-ignored).
+student: $(STAMP)
+	$(BIN)/python scripts/make_student.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache student
