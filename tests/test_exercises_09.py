@@ -1,0 +1,201 @@
+"""Notebook 09's section of sae_lib.exercises: checkers for topk, l0, fvu and the shrinkage
+prediction.
+
+Each checker passes a correct answer, reports "not implemented yet" for the stub without
+raising, and names each planted mistake with the message that explains it.
+"""
+
+import numpy as np
+import pytest
+
+from sae_lib.exercises import check_fvu, check_l0, check_shrinkage_prediction, check_topk
+
+
+def run(checker, *args, capsys):
+    ok = checker(*args)
+    return ok, capsys.readouterr().out
+
+
+def _keep(z, k, axis=0, key=None):
+    key = -z if key is None else key
+    idx = np.argsort(key, axis=axis, kind="stable").take(np.arange(k), axis=axis)
+    out = np.zeros_like(z)
+    np.put_along_axis(out, idx, np.take_along_axis(z, idx, axis=axis), axis=axis)
+    return out
+
+
+# --- topk ------------------------------------------------------------------------------------
+def topk_correct(z, k):
+    idx = np.argpartition(-z, k - 1, axis=0)[:k]
+    out = np.zeros_like(z)
+    np.put_along_axis(out, idx, np.take_along_axis(z, idx, axis=0), axis=0)
+    return np.maximum(out, 0.0)
+
+
+def topk_sorted(z, k):
+    """Another correct solution, with argsort and np.where."""
+    order = np.argsort(-z, axis=0)[:k]
+    mask = np.zeros(z.shape, dtype=bool)
+    np.put_along_axis(mask, order, True, axis=0)
+    return np.where(mask & (z > 0), z, 0.0)
+
+
+def topk_stub(z, k):
+    raise NotImplementedError
+
+
+TOPK_BUGS = {
+    "rows": (lambda z, k: np.maximum(_keep(z, min(k, z.shape[1]), axis=1), 0),
+             "each ROW"),
+    "negatives": (lambda z, k: _keep(z, k), "negative values"),
+    "threshold": (lambda z, k: np.where((z >= -np.sort(-z, axis=0)[k - 1]) & (z > 0), z, 0.0),
+                  "tie at the k-th place"),
+    "magnitude": (lambda z, k: np.maximum(_keep(z, k, key=-np.abs(z)), 0),
+                  "largest magnitude |z|"),
+    "in_place": (lambda z, k: np.copyto(z, topk_correct(z, k)) or z, "changed its input z"),
+    "no_return": (lambda z, k: None, "returned None"),
+    "wrong_shape": (lambda z, k: topk_correct(z, k).ravel(), "must have the shape of z"),
+    "raises": (lambda z, k: z[k + 100], "raised IndexError"),
+}
+
+
+@pytest.mark.parametrize("fn", [topk_correct, topk_sorted])
+def test_check_topk_passes_correct_solutions(fn, capsys):
+    ok, out = run(check_topk, fn, capsys=capsys)
+    assert ok and "✓ topk" in out
+
+
+def test_check_topk_reports_the_stub_without_raising(capsys):
+    ok, out = run(check_topk, topk_stub, capsys=capsys)
+    assert not ok and "not implemented yet" in out
+
+
+@pytest.mark.parametrize("kind", list(TOPK_BUGS))
+def test_check_topk_names_each_planted_bug(kind, capsys):
+    fn, message = TOPK_BUGS[kind]
+    ok, out = run(check_topk, fn, capsys=capsys)
+    assert not ok
+    assert message in out, out
+
+
+def test_check_topk_threshold_bug_is_only_caught_by_the_tie_case(capsys):
+    """The threshold version is right whenever there is no tie: exactly one finding."""
+    ok, out = run(check_topk, TOPK_BUGS["threshold"][0], capsys=capsys)
+    assert "1 problem(s)" in out and "kept 3 units for k = 2" in out
+
+
+# --- l0 --------------------------------------------------------------------------------------
+def l0_correct(codes):
+    return np.count_nonzero(codes, axis=0).mean()
+
+
+L0_BUGS = {
+    "rows": (lambda a: np.count_nonzero(a, axis=1).mean(), "averaged the counts over the units"),
+    "fraction": (lambda a: np.mean(a != 0), "fraction of active entries"),
+    "total": (lambda a: np.count_nonzero(a), "total number of active entries"),
+    "zeros": (lambda a: np.mean(np.sum(a == 0, axis=0)), "counted the zeros"),
+    "per_example": (lambda a: np.count_nonzero(a, axis=0), "return one number"),
+    "no_return": (lambda a: None, "returned None"),
+}
+
+
+def test_check_l0_passes_a_correct_solution_and_remarks_on_sigmoid_codes(capsys):
+    ok, out = run(check_l0, l0_correct, capsys=capsys)
+    assert ok and "✓ l0" in out and "= hidden_size" in out
+
+
+def test_check_l0_reports_the_stub(capsys):
+    def stub(codes):
+        raise NotImplementedError
+    ok, out = run(check_l0, stub, capsys=capsys)
+    assert not ok and "not implemented yet" in out
+
+
+@pytest.mark.parametrize("kind", list(L0_BUGS))
+def test_check_l0_names_each_planted_bug(kind, capsys):
+    fn, message = L0_BUGS[kind]
+    ok, out = run(check_l0, fn, capsys=capsys)
+    assert not ok
+    assert message in out, out
+
+
+def test_check_l0_positive_threshold_misses_small_sigmoid_codes(capsys):
+    """Counting a > 0.1 is right for the ReLU codes but not for sigmoid units, whose small
+    activations are not exactly zero."""
+    ok, out = run(check_l0, lambda a: np.mean(np.sum(a > 0.1, axis=0)), capsys=capsys)
+    assert not ok and "sigmoid codes" in out and "expected 5" in out
+
+
+# --- fvu -------------------------------------------------------------------------------------
+def fvu_correct(x, x_hat):
+    return np.sum((x_hat - x) ** 2) / np.sum((x - x.mean(axis=1, keepdims=True)) ** 2)
+
+
+FVU_BUGS = {
+    "uncentred": (lambda x, xh: np.sum((xh - x) ** 2) / np.sum(x ** 2), "divided by sum x^2"),
+    "global_mean": (lambda x, xh: np.sum((xh - x) ** 2) / np.sum((x - x.mean()) ** 2),
+                    "single overall mean"),
+    "sqrt": (lambda x, xh: np.sqrt(fvu_correct(x, xh)), "square root"),
+    "explained": (lambda x, xh: 1 - fvu_correct(x, xh), "EXPLAINED"),
+    "per_dim": (lambda x, xh: np.mean(np.sum((xh - x) ** 2, axis=1)
+                                      / np.sum((x - x.mean(axis=1, keepdims=True)) ** 2,
+                                               axis=1)),
+                "averaged per-dimension ratios"),
+    "recon_variance": (lambda x, xh: np.sum((xh - x) ** 2)
+                       / max(np.sum((xh - xh.mean(axis=1, keepdims=True)) ** 2), 1e-300),
+                       "variance of the reconstruction"),
+}
+
+
+def test_check_fvu_passes_a_correct_solution(capsys):
+    ok, out = run(check_fvu, fvu_correct, capsys=capsys)
+    assert ok and "✓ fvu" in out
+
+
+def test_check_fvu_reports_the_stub(capsys):
+    def stub(x, x_hat):
+        raise NotImplementedError
+    ok, out = run(check_fvu, stub, capsys=capsys)
+    assert not ok and "not implemented yet" in out
+
+
+@pytest.mark.parametrize("kind", list(FVU_BUGS))
+def test_check_fvu_names_each_planted_bug(kind, capsys):
+    fn, message = FVU_BUGS[kind]
+    ok, out = run(check_fvu, fn, capsys=capsys)
+    assert not ok
+    assert message in out, out
+
+
+# --- shrinkage prediction ----------------------------------------------------------------------
+def test_check_shrinkage_prediction_accepts_the_right_answer(capsys):
+    ok, out = run(check_shrinkage_prediction, [0.5, 0, 0.1], (0.7, 0.0, 0.3), capsys=capsys)
+    assert ok and "✓" in out
+
+
+def test_check_shrinkage_prediction_unanswered(capsys):
+    ok, out = run(check_shrinkage_prediction, None, None, capsys=capsys)
+    assert not ok and out.count("not answered yet") == 2
+
+
+@pytest.mark.parametrize("a_l1,message", [
+    ([0.7, 0.05, 0.3], "each code is beta = 0.2 too small"),
+    ([0.5, -0.15, 0.1], "codes are nonnegative"),
+    ([0.7, 0.0, 0.3], "also SHRINKS the survivors"),
+    ([0.4, 0.0, 0.0], "minimise 1/2 (c_j - a_j)^2 + beta a_j"),
+    ([0.5, 0.1], "three numbers"),
+    ("half", "three numbers"),
+])
+def test_check_shrinkage_prediction_explains_wrong_l1_codes(a_l1, message, capsys):
+    ok, out = run(check_shrinkage_prediction, a_l1, [0.7, 0, 0.3], capsys=capsys)
+    assert not ok and message in out, out
+
+
+@pytest.mark.parametrize("a_topk,message", [
+    ([0.5, 0.0, 0.1], "no penalty to shrink the codes"),
+    ([0.7, 0.05, 0.3], "at most k = 2 units"),
+    ([0.7, 0.05, 0.0], "keep the k = 2 largest"),
+])
+def test_check_shrinkage_prediction_explains_wrong_topk_codes(a_topk, message, capsys):
+    ok, out = run(check_shrinkage_prediction, [0.5, 0, 0.1], a_topk, capsys=capsys)
+    assert not ok and message in out, out
