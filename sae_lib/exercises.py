@@ -79,9 +79,528 @@ def call_learner(fb, fn, *args, **kwargs):
 
 
 # === 01 Autoencoders ====================================================================
+# Checkers of notebook 01's exercises. Private helpers carry the prefix _n01_ (section 02
+# uses them too); the diagnosis compares the learner's result with the right answer and
+# with what each common mistake would return, and names the mistake that matches.
+__all__ += [
+    "check_reconstruction_error",
+    "check_autoencoder_forward",
+    "check_pca_autoencoder_quiz",
+]
+
+
+def _n01_same(got, candidate, rtol=1e-7, atol=1e-12):
+    candidate = np.asarray(candidate, dtype=float)
+    return (got.shape == candidate.shape
+            and bool(np.allclose(got, candidate, rtol=rtol, atol=atol)))
+
+
+def _n01_as_array(fb, value, what):
+    """The learner's return value as a float array, or None (recorded) if it is not one."""
+    if value is None:
+        fb.fail(f"{what}: your function returned None (did you forget `return`?)")
+        return None
+    if isinstance(value, tuple):
+        fb.fail(f"{what}: your function returned a tuple of {len(value)} values; return a "
+                "single array (or number)")
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fb.fail(f"{what}: your function returned {type(value).__name__}, not numbers")
+        return None
+    if not np.all(np.isfinite(arr)):
+        fb.fail(f"{what}: your result contains NaN or infinite values")
+        return None
+    return arr
+
+
+def _n01_diagnose(fb, got, expected, candidates, what):
+    """True if got equals expected; else record the first matching candidate's message
+    (or a generic one that says where the values differ) and return False."""
+    expected = np.asarray(expected, dtype=float)
+    if _n01_same(got, expected):
+        return True
+    for value, message in candidates:
+        if value is not None and _n01_same(got, value):
+            fb.fail(f"{what}: {message}")
+            return False
+    if got.shape != expected.shape:
+        fb.fail(f"{what}: expected shape {expected.shape}, yours has shape {got.shape}")
+        return False
+    if expected.ndim == 0:
+        fb.fail(f"{what}: expected {float(expected):.6g}, yours is {float(got):.6g} (none of "
+                "the common mistakes matches; compare your code with the formula term by "
+                "term)")
+    else:
+        idx = np.unravel_index(np.argmax(np.abs(got - expected)), expected.shape)
+        fb.fail(f"{what}: wrong values, e.g. at index {idx if len(idx) > 1 else idx[0]} "
+                f"expected {expected[idx]:.6g}, yours is {got[idx]:.6g} (none of the common "
+                "mistakes matches; compare your code with the formula term by term)")
+    return False
+
+
+def _n01_call(fb, fn, *args):
+    """call_learner, plus a hint when numpy could not broadcast a bias vector."""
+    ok, value = call_learner(fb, fn, *args)
+    if not ok and fb.problems and "could not be broadcast" in fb.problems[-1]:
+        fb.fail("a bias vector has shape (units,), one value per unit (row); to add it to "
+                "every column (example) of a matrix, write b1[:, None] (or b1.reshape(-1, 1))")
+    elif not ok and fb.problems and "mismatch in its core dimension" in fb.problems[-1]:
+        fb.fail("a matrix product has mismatched shapes: W1 (hidden_size, n) @ X (n, m) "
+                "gives z2 (hidden_size, m); W2 (n, hidden_size) @ a2 (hidden_size, m) gives "
+                "z3 (n, m) -- no transposes needed")
+    return ok, value
+
+
+def _n01_unchanged(fb, originals, given, names, what):
+    for name, orig, arg in zip(names, originals, given):
+        if not np.array_equal(orig, arg):
+            fb.fail(f"{what}: your function changed its argument {name} in place; compute "
+                    "new arrays instead (e.g. `d = X_hat - X`, not `X_hat -= X`)")
+            return False
+    return True
+
+
+def check_reconstruction_error(reconstruction_error):
+    """Check ``reconstruction_error(X, X_hat)`` = (1/m) sum_i 1/2 ||x_hat_i - x_i||^2.
+
+    ``X`` and ``X_hat`` have shape (n, m), one example per column; the result is one
+    number. Names the common mistakes: a missing 1/2, a sum instead of an average over the
+    examples, an average over every pixel too, dividing by n instead of m, a norm that is
+    not squared, one value per example or per pixel instead of one number.
+    """
+    fb = Feedback("reconstruction_error")
+    rng = np.random.default_rng(11)
+    n, m = 5, 8
+    X = rng.uniform(0.1, 0.9, size=(n, m))
+    X_hat = rng.uniform(0.1, 0.9, size=(n, m))
+    cases = [("a perfect reconstruction (X_hat = X)", X, X.copy()),
+             (f"X of shape ({n}, {m}): n = {n} pixels, m = {m} examples", X, X_hat),
+             ("one example, shape (3, 1)", np.array([[0.2], [0.5], [0.9]]),
+              np.array([[0.3], [0.5], [0.6]]))]
+    for what, A, B in cases:
+        args = (A.copy(), B.copy())
+        ok, value = _n01_call(fb, reconstruction_error, *args)
+        if not ok or not _n01_unchanged(fb, (A, B), args, ("X", "X_hat"), what):
+            break
+        got = _n01_as_array(fb, value, what)
+        if got is None:
+            break
+        rows, cols = A.shape
+        d2 = (B - A) ** 2
+        expected = 0.5 * d2.sum() / cols
+        norms = np.sqrt(d2.sum(axis=0))
+        candidates = [
+            (2 * expected, "twice too large: the 1/2 in (1/m) sum_i 1/2 ||x_hat_i - x_i||^2 is "
+                           "missing"),
+            (cols * expected, f"m = {cols} times too large: you summed over the examples; "
+                              "divide the sum by m to average"),
+            (2 * cols * expected, "you summed the squared differences; multiply by 1/2 and "
+                                  f"divide by m = {cols}"),
+            (expected / rows, f"{rows} times too small: you averaged over all n*m numbers (as "
+                              "np.mean does); average over the examples only, i.e. divide "
+                              "the sum by m"),
+            (2 * expected / rows, "you took np.mean of the squared differences: that divides "
+                                  "by n*m; the cost is 1/2 times the sum divided by m only"),
+            (expected * cols / rows, f"you divided by X.shape[0] = {rows}, the number of "
+                                     "pixels; the examples are the columns, m = "
+                                     f"X.shape[1] = {cols}"),
+            (0.5 * norms.sum() / cols, "the norm is not squared: use the sum of squared "
+                                       "differences, not its square root"),
+            (norms.sum() / cols, "the norm is not squared: use the sum of squared "
+                                 "differences, not its square root"),
+            (0.5 * np.abs(B - A).sum() / cols, "use squared differences, not absolute ones"),
+            (0.5 * d2.sum(axis=0), f"you returned one value per example, shape ({cols},); "
+                                   "average them into one number"),
+            (0.5 * d2.sum(axis=1) / cols, f"you returned one value per pixel, shape ({rows},); "
+                                          "sum over the pixels too (the norm runs over all "
+                                          "of them)"),
+            (0.5 * d2.mean(axis=0), "you averaged over the pixels of each example; sum over "
+                                    "the pixels and average over the examples"),
+            (0.5 * d2 / cols, "you returned an array; the cost is one number: sum over the "
+                              "pixels, average over the examples"),
+        ]
+        if expected != 0:
+            candidates.append((-expected, "the sign is wrong: an error is never negative"))
+        if what.startswith("a perfect") and got.size == 1 and abs(float(got.ravel()[0])) > 1e-12:
+            fb.fail(f"{what}: the error of a perfect reconstruction must be 0, yours is "
+                    f"{float(got.ravel()[0]):.4g}")
+            break
+        if not _n01_diagnose(fb, got, expected, candidates, what):
+            break
+    return fb.report()
+
+
+def _n01_forward_case(seed, n, h, m):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(0, 0.7, size=(h, n)), rng.normal(0, 0.5, size=h),
+            rng.normal(0, 0.7, size=(n, h)), rng.normal(0, 0.5, size=n),
+            rng.uniform(0.1, 0.9, size=(n, m)))
+
+
+def check_autoencoder_forward(autoencoder_forward):
+    """Check ``autoencoder_forward(W1, b1, W2, b2, X)`` returns the reconstruction a3.
+
+    a2 = f(W1 X + b1), a3 = f(W2 a2 + b2) with the sigmoid f, computed for all m examples
+    (the columns of X) at once; the result has the shape of X. Names the common mistakes:
+    a missing sigmoid, a missing or sideways bias, the hidden activations returned instead,
+    a transposed result.
+    """
+    from .objective import forward, sigmoid
+
+    fb = Feedback("autoencoder_forward")
+    cases = [(21, 6, 4, 5, "6 inputs, 4 hidden units, m = 5 examples"),
+             (22, 4, 4, 4, "4 inputs, 4 hidden units, m = 4 examples (square matrices)"),
+             (23, 5, 3, 1, "one example: X of shape (5, 1)")]
+    for seed, n, h, m, what in cases:
+        W1, b1, W2, b2, X = _n01_forward_case(seed, n, h, m)
+        originals = (W1, b1, W2, b2, X)
+        args = tuple(a.copy() for a in originals)
+        ok, value = _n01_call(fb, autoencoder_forward, *args)
+        if not ok or not _n01_unchanged(fb, originals, args, ("W1", "b1", "W2", "b2", "X"),
+                                        what):
+            break
+        if isinstance(value, tuple) and len(value) == 4:
+            fb.fail(f"{what}: you returned a tuple of 4 arrays (like sae_lib.forward); return "
+                    "only the output a3")
+            break
+        got = _n01_as_array(fb, value, what)
+        if got is None:
+            break
+        z2, a2, z3, a3 = forward(W1, b1, W2, b2, X)
+        z2_rows = W1 @ X + b1[None, :] if m == h else None
+        z3_rows = (lambda a: W2 @ a + b2[None, :]) if m == n else None
+        candidates = [
+            (z3, "the output is W2 a2 + b2 without the sigmoid: the output layer applies "
+                 "f too, a3 = f(z3)"),
+            (a2, "that is a2, the hidden layer's activations; return the output "
+                 "a3 = f(W2 a2 + b2)"),
+            (z2, "that is z2 = W1 X + b1; continue through the sigmoid and the second layer"),
+            (sigmoid(W2 @ z2 + b2[:, None]), "the hidden layer is missing its sigmoid: "
+                                             "a2 = f(W1 X + b1)"),
+            (sigmoid(W2 @ sigmoid(W1 @ X) + b2[:, None]), "b1 is missing: z2 = W1 X + b1"),
+            (sigmoid(W2 @ a2), "b2 is missing: z3 = W2 a2 + b2"),
+            (sigmoid(W2 @ sigmoid(W1 @ X)), "both biases are missing: z2 = W1 X + b1 and "
+                                            "z3 = W2 a2 + b2"),
+            (a3.T, f"the result is transposed: return shape (n, m) = {X.shape}, one "
+                   "reconstruction per column like X"),
+        ]
+        if z2_rows is not None:
+            candidates.append((sigmoid(W2 @ sigmoid(z2_rows) + b2[:, None]),
+                               "b1 was added along the wrong axis (to each column j the "
+                               "value b1[j]); each unit (row) gets its own bias: "
+                               "W1 @ X + b1[:, None]"))
+        if z3_rows is not None:
+            candidates.append((sigmoid(z3_rows(a2)),
+                               "b2 was added along the wrong axis (to each column j the "
+                               "value b2[j]); each output unit (row) gets its own bias: "
+                               "W2 @ a2 + b2[:, None]"))
+        if not _n01_diagnose(fb, got, a3, candidates, what):
+            break
+    return fb.report()
+
+
+#: The quiz of notebook 01: question -> (right option, {option: explanation}).
+PCA_AUTOENCODER_QUIZ = {
+    "a": (2, {
+        1: "no linear map that passes through 50 numbers can beat PCA with 50 components: "
+           "PCA's reconstruction is the best rank-50 approximation of the centred data "
+           "(the Eckart-Young theorem)",
+        3: "trained to its minimum, the linear autoencoder reaches PCA's error exactly -- "
+           "gradient descent above approached the PCA line and never crossed it",
+    }),
+    "b": (1, {
+        2: "the network computes W2 A^-1 A W1 x = W2 W1 x: the product, and so every "
+           "reconstruction, is unchanged",
+        3: "the network computes W2 A^-1 A W1 x = W2 W1 x: the product, and so every "
+           "reconstruction, is unchanged",
+    }),
+    "c": (3, {
+        1: "with 100 hidden units the network can pass all 100 numbers through: W2 W1 = I "
+           "(the identity) reconstructs every patch exactly",
+        2: "with 100 hidden units the network can pass all 100 numbers through: W2 W1 = I "
+           "(the identity) reconstructs every patch exactly",
+    }),
+    "d": (3, {
+        1: "on the shuffled patches every direction has about the same variance, so "
+           "50 of 100 components keep only about half of it; 0.05 is what the natural "
+           "patches allow",
+        2: "on the shuffled patches every direction has about the same variance, so "
+           "50 of 100 components keep only about half of it",
+        4: "PCA keeps the 50 directions of largest variance; even when all are equal that "
+           "is half of the variance, so about 0.5 remains, not 0.9",
+    }),
+}
+
+
+def check_pca_autoencoder_quiz(answers):
+    """Check the answers to notebook 01's quiz on PCA and linear autoencoders.
+
+    ``answers`` is a dict mapping "a", "b", "c", "d" to the number of the chosen option.
+    Each wrong answer is explained.
+    """
+    fb = Feedback("PCA and autoencoder quiz")
+    if not isinstance(answers, dict):
+        fb.fail(f"answers must be a dict like {{'a': 1, 'b': 2, ...}}, not "
+                f"{type(answers).__name__}")
+        return fb.report()
+    unanswered = []
+    right = 0
+    for q, (correct, why) in PCA_AUTOENCODER_QUIZ.items():
+        given = answers.get(q)
+        if given is None:
+            unanswered.append(q)
+            continue
+        try:
+            given_int = int(given)
+            valid = given_int == given
+        except (TypeError, ValueError):
+            valid = False
+        if not valid:
+            fb.fail(f"question {q}: answer with the number of an option, not {given!r}")
+        elif given_int == correct:
+            right += 1
+        elif given_int in why:
+            explanation = why[given_int]
+            fb.fail(f"question {q}: not {given_int}. {explanation[0].upper()}{explanation[1:]}.")
+        else:
+            fb.fail(f"question {q}: there is no option {given_int}")
+    if unanswered:
+        fb.fail(f"not answered yet: question{'s' if len(unanswered) > 1 else ''} "
+                f"{', '.join(unanswered)} (replace None by the number of your choice)")
+    if not fb.problems:
+        print("All four right. The linear autoencoder finds PCA's subspace but not its "
+              "axes, and with enough hidden units it can simply copy its input -- which is "
+              "why notebook 02 adds a sparsity constraint.")
+    elif right:
+        print(f"{right} of {len(PCA_AUTOENCODER_QUIZ)} right so far.")
+    return fb.report()
+
+
+__all__ += ["PCA_AUTOENCODER_QUIZ"]
 # === end 01 =============================================================================
 
 # === 02 Sparsity and the KL penalty =====================================================
+# Checkers of notebook 02's exercises (helpers _n01_* come from section 01).
+__all__ += [
+    "check_rho_hat",
+    "check_kl_divergence",
+    "check_kl_divergence_prime",
+]
+
+
+def check_rho_hat(rho_hat):
+    """Check ``rho_hat(a2)``: each hidden unit's average activation over the examples.
+
+    ``a2`` has shape (hidden_size, m): one row per hidden unit, one column per example.
+    The answer is ``a2.mean(axis=1)``, shape (hidden_size,). Names the common mistakes:
+    averaging over the units instead of the examples (axis error), a sum instead of an
+    average, one number for all units, a column instead of a vector.
+    """
+    fb = Feedback("rho_hat")
+    rng = np.random.default_rng(31)
+    cases = [("a2 of shape (3, 8): 3 hidden units, m = 8 examples",
+              rng.uniform(0.0, 1.0, size=(3, 8))),
+             ("a2 of shape (4, 4): 4 hidden units, m = 4 examples",
+              rng.uniform(0.0, 1.0, size=(4, 4)) * np.array([0.1, 0.4, 0.7, 1.0])[:, None]),
+             ("one hidden unit, a2 of shape (1, 5)", np.array([[0.1, 0.2, 0.9, 0.4, 0.0]]))]
+    for what, a2 in cases:
+        arg = a2.copy()
+        ok, value = call_learner(fb, rho_hat, arg)
+        if not ok or not _n01_unchanged(fb, (a2,), (arg,), ("a2",), what):
+            break
+        got = _n01_as_array(fb, value, what)
+        if got is None:
+            break
+        h, m = a2.shape
+        expected = a2.mean(axis=1)
+        axis_message = (f"you averaged over the hidden units (axis=0) instead of over the "
+                        f"examples: rho_hat has one entry per hidden unit ({h} here), each "
+                        f"the average of that unit's row over the m = {m} examples -- "
+                        "a2.mean(axis=1)")
+        candidates = [
+            (a2.mean(axis=0), axis_message),
+            (a2.sum(axis=0), axis_message + " (and divide by m)"),
+            (a2.sum(axis=1), f"m = {m} times too large: you summed each unit's activations; "
+                             "divide by m to average"),
+            (a2.sum(axis=1) / h, f"you divided each unit's sum by the number of hidden units "
+                                 f"({h}) instead of the number of examples (m = {m})"),
+            (a2.mean(axis=1, keepdims=True), f"shape ({h}, 1): return a plain vector of "
+                                             f"shape ({h},) (drop keepdims)"),
+            (a2.mean(), "you returned one number, the mean over all units and examples; "
+                        f"rho_hat has one value per hidden unit, shape ({h},)"),
+        ]
+        if not _n01_diagnose(fb, got, expected, candidates, what):
+            break
+    return fb.report()
+
+
+def _n02_kl(rho, rho_hat):
+    return rho * np.log(rho / rho_hat) + (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+
+
+def _n02_kl_prime(rho, rho_hat):
+    return -rho / rho_hat + (1 - rho) / (1 - rho_hat)
+
+
+_N02_MATH_LOG_HINT = ("use np.log, which works on whole arrays elementwise; math.log "
+                      "takes a single number")
+
+
+def _n02_math_hint(fb):
+    if fb.problems and ("only length-1 arrays" in fb.problems[-1]
+                        or "only 0-dimensional" in fb.problems[-1]
+                        or "must be real number" in fb.problems[-1]):
+        fb.fail(_N02_MATH_LOG_HINT)
+
+
+def check_kl_divergence(kl_divergence):
+    """Check ``kl_divergence(rho, rho_hat)`` = rho log(rho/rho_hat) + (1-rho) log((1-rho)/(1-rho_hat)).
+
+    ``rho`` is the target (a number), ``rho_hat`` a number or an array (one value per
+    hidden unit); the result has the shape of ``rho_hat`` (elementwise, no sum). Names the
+    common mistakes: a nonzero value at rho_hat = rho, the arguments swapped -- KL(rho_hat
+    || rho) --, a flipped sign, a missing or mis-signed second term, log base 10 or 2, a
+    sum over the units, the L1 or squared penalty.
+    """
+    fb = Feedback("kl_divergence")
+    cases = [("at rho_hat = rho = 0.2", 0.2, 0.2),
+             ("rho = 0.2, rho_hat = 0.05", 0.2, 0.05),
+             ("rho = 0.05, rho_hat = [0.01, 0.05, 0.2, 0.5, 0.9] (a vector: one value per "
+              "unit)", 0.05, np.array([0.01, 0.05, 0.2, 0.5, 0.9])),
+             ("rho = 0.3, rho_hat = 0.8", 0.3, 0.8)]
+    for what, rho, rho_hat in cases:
+        arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
+        ok, value = call_learner(fb, kl_divergence, rho, arg)
+        if not ok:
+            _n02_math_hint(fb)
+            break
+        if isinstance(rho_hat, np.ndarray) and not _n01_unchanged(fb, (rho_hat,), (arg,),
+                                                                   ("rho_hat",), what):
+            break
+        got = _n01_as_array(fb, value, what)
+        if got is None:
+            break
+        expected = _n02_kl(rho, rho_hat)
+        if what.startswith("at rho_hat = rho"):
+            if got.size == 1 and abs(float(got.ravel()[0])) > 1e-12:
+                fb.fail(f"at rho_hat = rho the penalty must be 0 (a unit exactly on target "
+                        f"pays nothing), yours is {float(got.ravel()[0]):.4g}")
+                continue  # the next cases name the mistake
+            if _n01_diagnose(fb, got, expected, [], what):
+                continue
+            break
+        first = rho * np.log(rho / rho_hat)
+        second = (1 - rho) * np.log((1 - rho) / (1 - rho_hat))
+        swapped = _n02_kl(rho_hat, rho)
+        candidates = [
+            (swapped, "you computed KL(rho_hat || rho): the arguments are swapped. The target "
+                      "rho weighs the logarithms and sits in the numerators: "
+                      "rho log(rho/rho_hat) + (1-rho) log((1-rho)/(1-rho_hat))"),
+            (-expected, "the sign is flipped (a KL divergence is never negative): it is "
+                        "log(rho/rho_hat), not log(rho_hat/rho), and the same in the "
+                        "second term"),
+            (-swapped, "the arguments are swapped and the sign is flipped: write "
+                       "rho log(rho/rho_hat) + (1-rho) log((1-rho)/(1-rho_hat))"),
+            (first, "only the first term: (1-rho) log((1-rho)/(1-rho_hat)) is missing. KL "
+                    "between two Bernoulli distributions sums over both outcomes, "
+                    "active (probability rho) and inactive (1-rho)"),
+            (second, "only the second term: rho log(rho/rho_hat) is missing"),
+            (first - second, "the second term has the wrong sign: both terms are added"),
+            (first + np.log((1 - rho) / (1 - rho_hat)), "the second logarithm lacks its "
+                                                        "weight (1-rho)"),
+            (np.log(rho / rho_hat) + second, "the first logarithm lacks its weight rho"),
+            (expected / np.log(10), "you used log base 10 (np.log10); the penalty uses the "
+                                    "natural logarithm, np.log"),
+            (expected / np.log(2), "you used log base 2 (np.log2); the penalty uses the "
+                                   "natural logarithm, np.log"),
+            (np.abs(rho - rho_hat), "that is the L1 penalty |rho - rho_hat|, not KL"),
+            ((rho - rho_hat) ** 2, "that is the squared penalty (rho - rho_hat)^2, not KL"),
+        ]
+        if isinstance(rho_hat, np.ndarray):
+            candidates.append((expected.sum(), "you returned one number, the sum over the "
+                                               "units; return one value per entry of rho_hat "
+                                               "(the sum over j belongs to the cost)"))
+            candidates.append((expected.mean(), "you returned one number, the mean over the "
+                                                "units; return one value per entry of "
+                                                "rho_hat"))
+        if not _n01_diagnose(fb, got, expected, candidates, what):
+            break
+    return fb.report()
+
+
+def check_kl_divergence_prime(kl_divergence_prime):
+    """Check ``kl_divergence_prime(rho, rho_hat)`` = -rho/rho_hat + (1-rho)/(1-rho_hat).
+
+    The derivative of KL(rho || rho_hat) with respect to rho_hat, elementwise (shape of
+    ``rho_hat``). Besides the formula, each case is compared with a central finite
+    difference of KL, so the message can say what the slope really is. Names the common
+    mistakes: a flipped sign, swapped denominators, a missing term, the derivative with
+    respect to rho instead, squared denominators, KL itself instead of its slope.
+    """
+    fb = Feedback("kl_divergence_prime")
+    cases = [("at rho_hat = rho = 0.2", 0.2, 0.2),
+             ("rho = 0.2, rho_hat = 0.05", 0.2, 0.05),
+             ("rho = 0.05, rho_hat = [0.01, 0.05, 0.2, 0.5, 0.9] (a vector: one value per "
+              "unit)", 0.05, np.array([0.01, 0.05, 0.2, 0.5, 0.9])),
+             ("rho = 0.3, rho_hat = 0.8", 0.3, 0.8)]
+    eps = 1e-6
+    for what, rho, rho_hat in cases:
+        arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
+        ok, value = call_learner(fb, kl_divergence_prime, rho, arg)
+        if not ok:
+            _n02_math_hint(fb)
+            break
+        if isinstance(rho_hat, np.ndarray) and not _n01_unchanged(fb, (rho_hat,), (arg,),
+                                                                   ("rho_hat",), what):
+            break
+        got = _n01_as_array(fb, value, what)
+        if got is None:
+            break
+        expected = _n02_kl_prime(rho, rho_hat)
+        if what.startswith("at rho_hat = rho"):
+            if got.size == 1 and abs(float(got.ravel()[0])) > 1e-12:
+                fb.fail(f"at rho_hat = rho the slope must be 0 (the penalty is at its "
+                        f"minimum there), yours is {float(got.ravel()[0]):.4g}")
+                continue
+            if _n01_diagnose(fb, got, expected, [], what):
+                continue
+            break
+        candidates = [
+            (-expected, "the sign is flipped: the slope is negative below the target (raising "
+                        "rho_hat lowers the penalty) -- it is -rho/rho_hat + "
+                        "(1-rho)/(1-rho_hat)"),
+            (-rho / (1 - rho_hat) + (1 - rho) / rho_hat,
+             "the denominators are swapped: -rho/rho_hat + (1-rho)/(1-rho_hat)"),
+            (-rho_hat / rho + (1 - rho_hat) / (1 - rho),
+             "rho and rho_hat are swapped: the target rho is in the numerators"),
+            (-rho / rho_hat, "only the first term; + (1-rho)/(1-rho_hat), the derivative of "
+                             "the second logarithm, is missing"),
+            ((1 - rho) / (1 - rho_hat), "only the second term; -rho/rho_hat, the derivative "
+                                        "of the first logarithm, is missing"),
+            (-rho / rho_hat - (1 - rho) / (1 - rho_hat),
+             "the second term has the wrong sign: d/d(rho_hat) of -(1-rho) log(1-rho_hat) is "
+             "+(1-rho)/(1-rho_hat) (the chain rule gives a factor -1 from 1-rho_hat)"),
+            (-rho / rho_hat ** 2 + (1 - rho) / (1 - rho_hat) ** 2,
+             "the denominators are squared: d/dx log(x) = 1/x, so -rho/rho_hat + "
+             "(1-rho)/(1-rho_hat)"),
+            (np.log(rho / rho_hat) - np.log((1 - rho) / (1 - rho_hat)),
+             "that is the derivative with respect to rho, the target; backpropagation needs "
+             "the derivative with respect to rho_hat"),
+            (_n02_kl(rho, rho_hat), "that is KL itself; return its derivative with respect "
+                                    "to rho_hat"),
+        ]
+        if isinstance(rho_hat, np.ndarray):
+            candidates.append((expected.sum(), "you returned one number, the sum over the "
+                                               "units; return one value per entry of rho_hat"))
+        if not _n01_diagnose(fb, got, expected, candidates, what):
+            numeric = (_n02_kl(rho, rho_hat + eps) - _n02_kl(rho, rho_hat - eps)) / (2 * eps)
+            if np.ndim(numeric) == 0:
+                fb.fail(f"{what}: the finite difference (KL(rho, rho_hat + e) - "
+                        f"KL(rho, rho_hat - e)) / 2e with e = 1e-6 gives {float(numeric):.6g}")
+            break
+    return fb.report()
 # === end 02 =============================================================================
 
 # === 03 Deriving the modified delta term ================================================
