@@ -123,6 +123,61 @@ def autoencoder_network():
 # === end 01 =============================================================================
 
 
+# === 03 =================================================================================
+@figure("rho_hat_dependency.png")
+def rho_hat_dependency():
+    """Why the sparsity term couples the examples: every a_j(x^(i)) feeds rho_hat_j."""
+    from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
+
+    fig, ax = plt.subplots(figsize=(9.2, 4.6))
+    ax.set_xlim(0, 10.4)
+    ax.set_ylim(-0.7, 5.1)
+    ax.set_axis_off()
+    ys = [4.5, 3.45, 2.4, 0.6]
+    labels = ["1", "2", "3", "m"]
+
+    def box(x, y, w, h, text, fc, fontsize=12):
+        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h,
+                                    boxstyle="round,pad=0.05,rounding_size=0.15",
+                                    fc=fc, ec="0.25", lw=1.2))
+        ax.text(x, y, text, ha="center", va="center", fontsize=fontsize)
+
+    def arrow(p, q, color="0.2", style="-|>", ls="-", rad=0.0, lw=1.3):
+        ax.add_patch(FancyArrowPatch(p, q, arrowstyle=style, mutation_scale=13, color=color,
+                                     lw=lw, ls=ls, connectionstyle=f"arc3,rad={rad}",
+                                     shrinkA=2, shrinkB=2))
+
+    for y, k in zip(ys, labels):
+        box(0.75, y, 1.1, 0.62, f"$x^{{({k})}}$", "#e8eef7")
+        box(2.95, y, 1.9, 0.62, f"$a_j^{{(2)}}(x^{{({k})}})$", "#fdf0d5")
+        arrow((1.33, y), (1.98, y))
+    ax.text(2.95, 1.55, "$\\vdots$", ha="center", va="center", fontsize=16)
+    ax.text(0.75, 1.55, "$\\vdots$", ha="center", va="center", fontsize=16)
+
+    box(6.0, 2.55, 2.3, 0.95, "$\\hat\\rho_j = \\frac{1}{m}\\sum_{i=1}^{m} a_j^{(2)}(x^{(i)})$",
+        "#e3f1e3", fontsize=12)
+    box(9.05, 2.55, 2.3, 0.95, "$\\beta\\,\\mathrm{KL}(\\rho\\,\\|\\,\\hat\\rho_j)$",
+        "#f6e1e1", fontsize=13)
+    arrow((7.2, 2.55), (7.85, 2.55))
+    for y in ys:
+        arrow((3.92, y), (4.82, 2.55 + (y - 2.55) * 0.25), rad=0.0)
+        # the way back: each example receives (1/m) times the same derivative
+        arrow((4.82, 2.55 + (y - 2.55) * 0.25 - 0.13), (3.92, y - 0.16), color="#c0392b",
+              ls="--", rad=-0.12, lw=1.1)
+    ax.text(4.42, 4.35, "$\\times\\,\\frac{1}{m}$", color="#c0392b", fontsize=13,
+            ha="center")
+    ax.text(8.45, 1.55, "$\\frac{\\partial}{\\partial\\hat\\rho_j} = "
+            "\\beta\\left(-\\frac{\\rho}{\\hat\\rho_j}+\\frac{1-\\rho}{1-\\hat\\rho_j}\\right)$",
+            color="#c0392b", fontsize=11.5, ha="center", va="center")
+    arrow((8.2, 2.0), (7.25, 2.25), color="#c0392b", ls="--", rad=0.0, lw=1.1)
+    ax.text(0.2, -0.05, "black: the forward pass -- $\\hat\\rho_j$ is known only after all m "
+            "examples went through it", ha="left", fontsize=9.5, color="0.2")
+    ax.text(0.2, -0.45, "red: the backward pass -- every example receives the same "
+            "derivative, times 1/m", ha="left", fontsize=9.5, color="#c0392b")
+    return fig
+# === end 03 =============================================================================
+
+
 def main(names, out_dir=IMAGES):
     for name in names or sorted(FIGURES):
         if name not in FIGURES:
