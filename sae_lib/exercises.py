@@ -83,9 +83,9 @@ def call_learner(fb, fn, *args, **kwargs):
 # uses them too); the diagnosis compares the learner's result with the right answer and
 # with what each common mistake would return, and names the mistake that matches.
 __all__ += [
-    "check_reconstruction_error",
     "check_autoencoder_forward",
     "check_pca_autoencoder_quiz",
+    "check_pca_reconstruct",
 ]
 
 
@@ -141,7 +141,7 @@ def _n01_diagnose(fb, got, expected, candidates, what):
 
 
 def _n01_call(fb, fn, *args):
-    """call_learner, plus a hint when numpy could not broadcast a bias vector."""
+    """call_learner, plus a hint on shapes when the learner's forward pass raised for one."""
     ok, value = call_learner(fb, fn, *args)
     if not ok and fb.problems and "could not be broadcast" in fb.problems[-1]:
         fb.fail("a bias vector has shape (units,), one value per unit (row); to add it to "
@@ -162,71 +162,89 @@ def _n01_unchanged(fb, originals, given, names, what):
     return True
 
 
-def check_reconstruction_error(reconstruction_error):
-    """Check ``reconstruction_error(X, X_hat)`` = (1/m) sum_i 1/2 ||x_hat_i - x_i||^2.
+def _n01_top_components(X_train, k, centre=True, largest=True):
+    """The k principal directions (columns) of X_train, by the eigenvalues of its covariance
+    (of its second-moment matrix if centre=False); the smallest k if largest=False."""
+    Xc = X_train - X_train.mean(axis=1, keepdims=True) if centre else X_train
+    evals, vecs = np.linalg.eigh(Xc @ Xc.T / X_train.shape[1])   # ascending order
+    return vecs[:, ::-1][:, :k] if largest else vecs[:, :k]
 
-    ``X`` and ``X_hat`` have shape (n, m), one example per column; the result is one
-    number. Names the common mistakes: a missing 1/2, a sum instead of an average over the
-    examples, an average over every pixel too, dividing by n instead of m, a norm that is
-    not squared, one value per example or per pixel instead of one number.
+
+def _n01_pca_case(seed, n, m_train, m):
+    rng = np.random.default_rng(seed)
+    basis, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    scales = np.linspace(0.3, 0.02, n)                           # distinct variances
+    offset = rng.uniform(0.3, 0.7, size=(n, 1))                  # a mean far from 0
+    X_train = offset + basis @ (scales[:, None] * rng.normal(size=(n, m_train)))
+    X = offset + 0.05 + basis @ (scales[:, None] * rng.normal(size=(n, m)))
+    return X_train, X
+
+
+def check_pca_reconstruct(pca_reconstruct):
+    """Check ``pca_reconstruct(X_train, X, k)``: X rebuilt from its projection on the k
+    principal components of X_train.
+
+    Expected: ``x_bar + P @ P.T @ (X - x_bar)``, with ``x_bar`` the mean of X_train's
+    columns (one value per pixel) and ``P`` (n, k) the eigenvectors of X_train's covariance
+    with the k largest eigenvalues. Names the common mistakes: the smallest components
+    (``np.linalg.eigh`` sorts eigenvalues in ascending order), no centring, the mean not
+    added back, X's own mean, each example's mean, PCA fitted on X, the code instead of
+    the reconstruction.
     """
-    fb = Feedback("reconstruction_error")
-    rng = np.random.default_rng(11)
-    n, m = 5, 8
-    X = rng.uniform(0.1, 0.9, size=(n, m))
-    X_hat = rng.uniform(0.1, 0.9, size=(n, m))
-    cases = [("a perfect reconstruction (X_hat = X)", X, X.copy()),
-             (f"X of shape ({n}, {m}): n = {n} pixels, m = {m} examples", X, X_hat),
-             ("one example, shape (3, 1)", np.array([[0.2], [0.5], [0.9]]),
-              np.array([[0.3], [0.5], [0.6]]))]
-    for what, A, B in cases:
-        args = (A.copy(), B.copy())
-        ok, value = _n01_call(fb, reconstruction_error, *args)
-        if not ok or not _n01_unchanged(fb, (A, B), args, ("X", "X_hat"), what):
+    fb = Feedback("pca_reconstruct")
+    cases = [(41, 6, 60, 7, 2, "6 pixels, k = 2 components"),
+             (42, 5, 40, 9, 3, "5 pixels, k = 3 components"),
+             (43, 4, 30, 5, 0, "k = 0 components (only the mean is left)"),
+             (44, 4, 30, 5, 4, "k = n = 4 components (nothing is lost)")]
+    for seed, n, m_train, m, k, what in cases:
+        X_train, X = _n01_pca_case(seed, n, m_train, m)
+        args = (X_train.copy(), X.copy())
+        ok, value = call_learner(fb, pca_reconstruct, *args, k)
+        if not ok or not _n01_unchanged(fb, (X_train, X), args, ("X_train", "X"), what):
             break
         got = _n01_as_array(fb, value, what)
         if got is None:
             break
-        rows, cols = A.shape
-        d2 = (B - A) ** 2
-        expected = 0.5 * d2.sum() / cols
-        norms = np.sqrt(d2.sum(axis=0))
+        x_bar = X_train.mean(axis=1, keepdims=True)
+        P = _n01_top_components(X_train, k)
+        expected = x_bar + P @ (P.T @ (X - x_bar))
+        Ps = _n01_top_components(X_train, k, largest=False)
+        Pu = _n01_top_components(X_train, k, centre=False)
+        x_own = X.mean(axis=1, keepdims=True)
+        Xr = X_train - X_train.mean(axis=0)                      # each example centred
+        Pr = _n01_top_components(Xr, k, centre=False)
+        Pf = _n01_top_components(X, k) if k <= m else None
         candidates = [
-            (2 * expected, "twice too large: the 1/2 in (1/m) sum_i 1/2 ||x_hat_i - x_i||^2 is "
-                           "missing"),
-            (cols * expected, f"m = {cols} times too large: you summed over the examples; "
-                              "divide the sum by m to average"),
-            (2 * cols * expected, "you summed the squared differences; multiply by 1/2 and "
-                                  f"divide by m = {cols}"),
-            (expected / rows, f"{rows} times too small: you averaged over all n*m numbers (as "
-                              "np.mean does); average over the examples only, i.e. divide "
-                              "the sum by m"),
-            (2 * expected / rows, "you took np.mean of the squared differences: that divides "
-                                  "by n*m; the cost is 1/2 times the sum divided by m only"),
-            (expected * cols / rows, f"you divided by X.shape[0] = {rows}, the number of "
-                                     "pixels; the examples are the columns, m = "
-                                     f"X.shape[1] = {cols}"),
-            (0.5 * norms.sum() / cols, "the norm is not squared: use the sum of squared "
-                                       "differences, not its square root"),
-            (norms.sum() / cols, "the norm is not squared: use the sum of squared "
-                                 "differences, not its square root"),
-            (0.5 * np.abs(B - A).sum() / cols, "use squared differences, not absolute ones"),
-            (0.5 * d2.sum(axis=0), f"you returned one value per example, shape ({cols},); "
-                                   "average them into one number"),
-            (0.5 * d2.sum(axis=1) / cols, f"you returned one value per pixel, shape ({rows},); "
-                                          "sum over the pixels too (the norm runs over all "
-                                          "of them)"),
-            (0.5 * d2.mean(axis=0), "you averaged over the pixels of each example; sum over "
-                                    "the pixels and average over the examples"),
-            (0.5 * d2 / cols, "you returned an array; the cost is one number: sum over the "
-                              "pixels, average over the examples"),
+            (x_bar + Ps @ (Ps.T @ (X - x_bar)),
+             "you kept the k components with the SMALLEST variance: np.linalg.eigh returns "
+             "eigenvalues in ascending order, so take its last k eigenvectors (or sort in "
+             "descending order)"),
+            (Pu @ (Pu.T @ X), "the data are not centred: subtract the training mean x_bar "
+                              "(one value per pixel) before computing the covariance and "
+                              "projecting, then add it back"),
+            (P @ (P.T @ X), "project X - x_bar, not X, and add x_bar back: "
+                            "x_bar + P @ P.T @ (X - x_bar)"),
+            (P @ (P.T @ (X - x_bar)), "you forgot to add the mean back: "
+                                      "x_bar + P @ P.T @ (X - x_bar)"),
+            (x_own + P @ (P.T @ (X - x_own)),
+             "you centred X with its own mean; use the mean of X_train, the one PCA was "
+             "fitted with (X may be a handful of new patches)"),
+            (X.mean(axis=0) + Pr @ (Pr.T @ (X - X.mean(axis=0))),
+             "you subtracted each example's (column's) mean; PCA centres each pixel (row): "
+             "X_train.mean(axis=1, keepdims=True)"),
+            (Pr @ (Pr.T @ (X - X.mean(axis=0))) + X.mean(axis=0),
+             "you subtracted each example's (column's) mean; PCA centres each pixel (row): "
+             "X_train.mean(axis=1, keepdims=True)"),
         ]
-        if expected != 0:
-            candidates.append((-expected, "the sign is wrong: an error is never negative"))
-        if what.startswith("a perfect") and got.size == 1 and abs(float(got.ravel()[0])) > 1e-12:
-            fb.fail(f"{what}: the error of a perfect reconstruction must be 0, yours is "
-                    f"{float(got.ravel()[0]):.4g}")
+        if got.shape == (k, m) and k != n:
+            fb.fail(f"{what}: shape ({k}, {m}): those are the k coefficients of each example "
+                    "(its code, P.T @ (X - x_bar)); map them back to pixels: x_bar + P @ code")
             break
+        if Pf is not None:
+            xf = X.mean(axis=1, keepdims=True)
+            candidates.append((xf + Pf @ (Pf.T @ (X - xf)),
+                               "you fitted PCA on X; fit it (mean and components) on X_train "
+                               "and apply it to X"))
         if not _n01_diagnose(fb, got, expected, candidates, what):
             break
     return fb.report()
@@ -369,13 +387,14 @@ def check_pca_autoencoder_quiz(answers):
     if unanswered:
         fb.fail(f"not answered yet: question{'s' if len(unanswered) > 1 else ''} "
                 f"{', '.join(unanswered)} (replace None by the number of your choice)")
-    if not fb.problems:
-        print("All four right. The linear autoencoder finds PCA's subspace but not its "
-              "axes, and with enough hidden units it can simply copy its input -- which is "
-              "why notebook 02 adds a sparsity constraint.")
+    ok = fb.report()
+    if ok:
+        print("  The linear autoencoder finds PCA's subspace but not its axes, and with "
+              "enough hidden units it can simply copy its input -- which is why notebook 02 "
+              "adds a sparsity constraint.")
     elif right:
-        print(f"{right} of {len(PCA_AUTOENCODER_QUIZ)} right so far.")
-    return fb.report()
+        print(f"  {right} of {len(PCA_AUTOENCODER_QUIZ)} right so far.")
+    return ok
 
 
 __all__ += ["PCA_AUTOENCODER_QUIZ"]
@@ -1247,7 +1266,8 @@ def check_find_wrong_blocks(find_wrong_blocks):
                 f"{b} (relative difference {diffs[b]:.2g})" for b in wrong))
         if right:
             parts.append("right for " + " and ".join(
-                f"{b} (relative difference {diffs[b]:.2g})" for b in right))
+                f"{b} (relative difference "
+                + ("< 1e-7" if diffs[b] < 1e-7 else f"{diffs[b]:.2g}") + ")" for b in right))
         fb.fail(f"on {label} you reported {sorted(got) or 'no block'}: " + ", ".join(parts)
                 + ". theta is laid out as [W1, W2, b1, b2] (unpack_parameters splits it); "
                 "a correct block differs by ~1e-10, a wrong one by far more")
@@ -1262,7 +1282,8 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
 
     The buggy cost is :func:`buggy_sparse_autoencoder_cost`; it passes a check at the
     usual starting point. Prints the relative difference at the learner's theta and why
-    the bug hides (or shows) there; True when the difference exceeds 1e-6.
+    the bug hides (or shows) there; True when the difference exceeds 1e-7, more than a
+    correct gradient ever shows.
     """
     fb = Feedback("a point that reveals the bug")
     v, h = visible_size, hidden_size
@@ -1287,9 +1308,12 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
     grad = J(theta)[1]
     diff = relative_difference(num, grad)
     blocks = block_relative_differences(num, grad, v, h)
-    print(f"relative difference at your theta: {diff:.3g} ("
-          + ", ".join(f"{b}: {blocks[b]:.2g}" for b in BLOCKS) + ")")
-    if diff <= 1e-6:
+    def shown(d):          # below 1e-7: the finite differences' own error
+        return "ok" if d < 1e-7 else f"{d:.2g}"
+
+    print(f"relative difference at your theta: {shown(diff)} ("
+          + ", ".join(f"{b}: {shown(blocks[b])}" for b in BLOCKS) + ")")
+    if diff <= 1e-7:
         W1, W2, b1, b2 = unpack_parameters(theta, v, h)
         hint = ""
         if kind == "bias_decay" and not (b1.any() or b2.any()):
@@ -1298,7 +1322,7 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
         elif kind == "bias_decay":
             hint = (" Your biases are nonzero but small; lambda_ * b is tiny next to the "
                     "gradient. Try biases of size ~0.1 to 1.")
-        fb.fail(f"the check passes at your theta (relative difference {diff:.2g} <= 1e-6), "
+        fb.fail("the check passes at your theta (relative difference below 1e-7), "
                 f"so it cannot see the bug.{hint}")
     return fb.report()
 # === end 04 =============================================================================
@@ -1307,6 +1331,192 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
 # === end 05 =============================================================================
 
 # === 06 Explore rho and beta ============================================================
+__all__ += [
+    "RHO_HALF_OPTIONS",
+    "BETA_ZERO_OPTIONS",
+    "PENALTY_SHARE_OPTIONS",
+    "check_rho_half_prediction",
+    "check_beta_zero_prediction",
+    "check_penalty_share_prediction",
+    "check_smallest_beta",
+    "filter_concentration",
+]
+
+
+def filter_concentration(W1, top=8):
+    """How local each filter is: the share of its energy in its ``top`` strongest pixels.
+
+    For each row w of W1 (one filter), with its mean removed: sum of the ``top`` largest
+    w_k^2 over sum of all w_k^2. A localised edge detector on an 8x8 patch puts most of
+    its energy in a few pixels (share near 1); a pattern spread over the whole patch puts
+    top/64 of it there (0.125 for top = 8). Returns one number per filter.
+    """
+    W = np.asarray(W1, dtype=float)
+    W = W - W.mean(axis=1, keepdims=True)
+    energy = W**2
+    strongest = -np.sort(-energy, axis=1)[:, :top]
+    return strongest.sum(axis=1) / energy.sum(axis=1)
+
+
+def _explorer_grid():
+    from .widgets import load_explorer_grid
+
+    return load_explorer_grid()
+
+
+def _check_choice(name, answer, options, correct, explain):
+    """A predict-then-check question: compare the learner's letter, then explain."""
+    letters = ", ".join(f"'{k}'" for k in options)
+    if answer is None:
+        print(f"✗ {name}: not answered yet -- set `answer` to one of {letters} "
+              "(predict first, then check).")
+        return False
+    key = str(answer).strip().lower().strip("()")
+    if key not in options:
+        print(f"✗ {name}: {answer!r} is not one of the options {letters}.")
+        return False
+    if key == correct:
+        print(f"✓ {name}: right, ({key}) {options[key]}.")
+        print(f"  {explain()}")
+        return True
+    print(f"✗ {name}: you predicted ({key}) {options[key]} -- the trained models say "
+          f"({correct}) {options[correct]}.")
+    print(f"  {explain()}")
+    return False
+
+
+# --- Exercise 1: rho -> 0.5 -------------------------------------------------------------
+RHO_HALF_OPTIONS = {
+    "a": "the same localised edge detectors as at rho = 0.01",
+    "b": "filters spread over the whole patch: less local, more like an ordinary "
+         "(non-sparse) autoencoder's",
+    "c": "blank filters: every unit switches off",
+}
+
+
+def check_rho_half_prediction(answer):
+    """Predict: with beta = 3, what do the filters become when rho goes up to 0.464?"""
+    def explain():
+        g = _explorer_grid()
+        i01, j3 = g.find(0.01, 3.0)
+        ihalf = len(g.rho) - 1
+        c01 = filter_concentration(g.model(i01, j3).W1).mean()
+        chalf = filter_concentration(g.model(ihalf, j3).W1).mean()
+        return (f"At rho = {g.rho[ihalf]:.3g} each unit is asked to be on about half the "
+                f"time (its rho_hat_j ends near {g.rho_hat[ihalf, j3].mean():.2f}), so no unit "
+                "can specialise in the rare patches that hold one edge: the filters spread "
+                f"out. The 8 strongest of 64 pixels hold {100 * c01:.0f}% of a filter's "
+                f"energy at rho = 0.01 but {100 * chalf:.0f}% at rho = {g.rho[ihalf]:.3g} "
+                "(12.5% would be energy spread evenly).")
+    return _check_choice("rho -> 0.5", answer, RHO_HALF_OPTIONS, "b", explain)
+
+
+# --- Exercise 2: beta = 0 ---------------------------------------------------------------
+BETA_ZERO_OPTIONS = {
+    "a": "the rho_hat_j follow the target rho as you move it",
+    "b": "nothing changes as you move rho: one and the same model for every rho",
+    "c": "the rho_hat_j all drop to about 0",
+}
+
+
+def check_beta_zero_prediction(answer):
+    """Predict: with beta = 0, what happens as you move the rho slider?"""
+    def explain():
+        g = _explorer_grid()
+        same = all(np.array_equal(g.theta[i, 0], g.theta[0, 0]) for i in range(len(g.rho)))
+        rh = g.rho_hat[0, 0]
+        return ("rho enters J_sparse only through beta * sum_j KL(rho || rho_hat_j); with "
+                "beta = 0 that term is 0 for every rho, so training sees the same objective "
+                f"and finds the same weights{' (the grid stores one model for the whole column)' if same else ''}. "
+                f"Its units are on {rh.mean():.2f} of the time on average "
+                f"(rho_hat_j from {rh.min():.2f} to {rh.max():.2f}), whatever rho says.")
+    return _check_choice("beta = 0", answer, BETA_ZERO_OPTIONS, "b", explain)
+
+
+# --- Exercise 3: how big is the penalty term? -------------------------------------------
+PENALTY_SHARE_OPTIONS = {
+    "a": "under 5% of the cost",
+    "b": "between 20% and 50% of the cost",
+    "c": "over half of the cost",
+}
+
+
+def check_penalty_share_prediction(answer):
+    """Predict: at UFLDL's rho = 0.01, beta = 3, what share of J_sparse is the penalty?"""
+    def explain():
+        g = _explorer_grid()
+        i, j = g.find(0.01, 3.0)
+        _, j0 = g.find(0.01, 0.0)
+        return (f"The penalty is {100 * g.penalty_share[i, j]:.1f}% of J_sparse = "
+                f"{g.cost[i, j]:.3g}: training drives every rho_hat_j close to rho "
+                f"(mean {g.rho_hat[i, j].mean():.4f}), where KL is nearly 0. The penalty acts "
+                "like a constraint: cheap once met, decisive for what is learned. Its real "
+                "price shows in the reconstruction error: "
+                f"{g.reconstruction_error[i, j]:.3g} with the penalty, "
+                f"{g.reconstruction_error[i, j0]:.3g} without it (beta = 0).")
+    return _check_choice("penalty share", answer, PENALTY_SHARE_OPTIONS, "a", explain)
+
+
+# --- Exercise 4: the smallest beta that holds every unit near rho -----------------------
+def _smallest_beta_reference(grid, rho, tolerance, use_mean=False):
+    i = grid.find(rho, grid.beta[0])[0]
+    for j, beta in enumerate(grid.beta):
+        rh = grid.rho_hat[i, j]
+        dev = np.abs(rh.mean() - rho) if use_mean else np.max(np.abs(rh - rho))
+        if dev <= tolerance * rho:
+            return float(beta), j
+    return None, None
+
+
+def check_smallest_beta(smallest_beta):
+    """Check ``smallest_beta(grid, rho, tolerance)`` on every rho of the grid.
+
+    It must return the smallest beta of the grid at which EVERY unit's rho_hat_j lies
+    within ``tolerance * rho`` of ``rho`` (|rho_hat_j - rho| <= tolerance * rho for all j),
+    or None when no beta of the grid achieves that.
+    """
+    fb = Feedback("smallest_beta")
+    g = _explorer_grid()
+    for tolerance in (0.5, 0.2):
+        for rho in g.rho:
+            want, j = _smallest_beta_reference(g, rho, tolerance)
+            what = f"rho = {rho:.3g}, tolerance = {tolerance:g}"
+            ok, got = call_learner(fb, smallest_beta, g, float(rho), tolerance)
+            if not ok:
+                return fb.report()
+            if want is None:
+                if got is not None:
+                    fb.fail(f"{what}: no beta of the grid holds every unit within "
+                            f"{tolerance:g} * rho, so the answer is None; yours is {got!r}")
+                continue
+            if got is None:
+                fb.fail(f"{what}: expected beta = {want:g}, yours is None")
+                continue
+            try:
+                got_f = float(got)
+            except (TypeError, ValueError):
+                fb.fail(f"{what}: return a number (a beta of the grid) or None; yours is "
+                        f"{got!r}")
+                continue
+            if np.isclose(got_f, want):
+                continue
+            hint = ""
+            mean_answer, _ = _smallest_beta_reference(g, rho, tolerance, use_mean=True)
+            if isinstance(got, (int, np.integer)) and not isinstance(got, bool) and \
+                    got == j and g.beta[j] != j:
+                hint = " -- that is the index j; return grid.beta[j]"
+            elif mean_answer is not None and np.isclose(got_f, mean_answer):
+                hint = (" -- that is where the MEAN of rho_hat_j gets close; the task asks "
+                        "for every unit (the largest deviation)")
+            elif got_f > want:
+                hint = (f" -- at beta = {want:g} already every |rho_hat_j - rho| <= "
+                        f"{tolerance:g} * rho; search from the smallest beta upwards")
+            fb.fail(f"{what}: expected beta = {want:g}, yours is {got_f:g}{hint}")
+            if len(fb.problems) >= 4:
+                return fb.report()
+    return fb.report()
+
+
 # === end 06 =============================================================================
 
 # === 07 Two passes for large training sets ==============================================
