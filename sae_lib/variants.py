@@ -73,6 +73,7 @@ __all__ = [
     "make_superposition_data",
     "rescale_for_sigmoid",
     "VariantResult",
+    "adam",
     "train_l1",
     "train_topk",
     "l0",
@@ -445,38 +446,44 @@ class VariantResult:
                 f"n_steps={self.n_steps})")
 
 
-def _adam(fun, theta0, data, *, n_steps, batch_size, learning_rate, decay_fraction, rng):
-    """Minibatch Adam (Kingma & Ba 2015) on fun(theta, batch) -> (cost, grad).
+def adam(fun, theta0, data, *, n_steps, batch_size, learning_rate, decay_fraction, rng):
+    """Minibatch Adam (Kingma & Ba 2015): minimise fun(theta, batch) -> (cost, grad).
 
-    Each step draws ``batch_size`` examples without replacement (one random order per
-    pass over the data). The learning rate is constant, then decays linearly to 0 over
-    the last ``decay_fraction`` of the steps, so the final parameters are not left
-    jittering at the size of the last steps.
+    ``theta0`` is the starting theta (1-D); ``data`` (visible_size, m) is cut into
+    minibatches of ``batch_size`` columns, in a fresh random order (from the Generator
+    ``rng``) on every pass over the data. Each step moves every parameter by about
+    ``learning_rate`` in the direction of its recent average gradient, divided by its
+    recent gradient size -- so the step does not depend on the scale of the cost. The
+    rate is constant, then falls linearly towards 0 over the last ``decay_fraction`` of
+    the steps, so the final parameters are not left jittering at the size of a full step.
+
+    Returns ``(theta, cost_history)``; ``cost_history[t]`` is the cost of step t's batch.
     """
-    b1m, b2m, eps = 0.9, 0.999, 1e-8                 # Adam's usual moment decay rates
+    decay1, decay2, eps = 0.9, 0.999, 1e-8           # Adam's usual averaging rates
     theta = np.array(theta0, dtype=np.float64)
-    mom1 = np.zeros_like(theta)
-    mom2 = np.zeros_like(theta)
+    mean_grad = np.zeros_like(theta)                 # running average of the gradient
+    mean_sq = np.zeros_like(theta)                   # ... and of its square
     m = data.shape[1]
     batch_size = min(batch_size, m)
     decay_start = int(round(n_steps * (1 - decay_fraction)))
     history = np.empty(n_steps)
     order, pos = rng.permutation(m), 0
     for t in range(n_steps):
-        if pos + batch_size > m:
+        if pos + batch_size > m:                     # next pass over the data
             order, pos = rng.permutation(m), 0
         batch = data[:, order[pos : pos + batch_size]]
         pos += batch_size
-        cost, grad = fun(theta, batch)
-        history[t] = cost
-        mom1 = b1m * mom1 + (1 - b1m) * grad
-        mom2 = b2m * mom2 + (1 - b2m) * grad * grad
-        lr = learning_rate
+
+        history[t], grad = fun(theta, batch)
+        mean_grad = decay1 * mean_grad + (1 - decay1) * grad
+        mean_sq = decay2 * mean_sq + (1 - decay2) * grad ** 2
+        unbiased_grad = mean_grad / (1 - decay1 ** (t + 1))   # both start at 0: correct
+        unbiased_sq = mean_sq / (1 - decay2 ** (t + 1))
+
+        rate = learning_rate
         if t >= decay_start:
-            lr *= (n_steps - t) / (n_steps - decay_start)
-        m_hat = mom1 / (1 - b1m ** (t + 1))
-        v_hat = mom2 / (1 - b2m ** (t + 1))
-        theta -= lr * m_hat / (np.sqrt(v_hat) + eps)
+            rate *= (n_steps - t) / (n_steps - decay_start)
+        theta -= rate * unbiased_grad / (np.sqrt(unbiased_sq) + eps)
     return theta, history
 
 
@@ -525,7 +532,7 @@ def train_l1(data, hidden_size, *, beta, lambda_=0.0, n_steps=2000, batch_size=2
      rng) = _prepare_training(data, hidden_size, lambda_, n_steps, batch_size,
                               learning_rate, decay_fraction, theta0, rng)
     start = time.perf_counter()
-    theta, history = _adam(lambda t, X: l1_autoencoder_cost(t, v, h, lambda_, beta, X), theta0,
+    theta, history = adam(lambda t, X: l1_autoencoder_cost(t, v, h, lambda_, beta, X), theta0,
                            data, n_steps=n_steps, batch_size=batch_size,
                            learning_rate=learning_rate, decay_fraction=decay_fraction, rng=rng)
     return VariantResult("l1", theta, v, h, lambda_, beta=beta, cost_history=history,
@@ -550,7 +557,7 @@ def train_topk(data, hidden_size, *, k, lambda_=0.0, n_steps=2000, batch_size=25
                               learning_rate, decay_fraction, theta0, rng)
     k = _check_k(k, h)
     start = time.perf_counter()
-    theta, history = _adam(lambda t, X: topk_autoencoder_cost(t, v, h, lambda_, k, X), theta0,
+    theta, history = adam(lambda t, X: topk_autoencoder_cost(t, v, h, lambda_, k, X), theta0,
                            data, n_steps=n_steps, batch_size=batch_size,
                            learning_rate=learning_rate, decay_fraction=decay_fraction, rng=rng)
     return VariantResult("topk", theta, v, h, lambda_, k=k, cost_history=history,

@@ -481,10 +481,10 @@ def test_adam_step_sizes_follow_the_schedule(n_steps, decay_fraction):
     """With a constant gradient every Adam step moves each parameter by its learning
     rate, so the distance travelled is the sum of the schedule: full rate, then a linear
     ramp (n - t) / (n - start) over the last decay_fraction of the steps."""
-    from sae_lib.variants import _adam
+    from sae_lib.variants import adam
 
     lr = 0.01
-    theta, history = _adam(lambda t, X: (float(t.sum()), np.ones_like(t)), np.zeros(3),
+    theta, history = adam(lambda t, X: (float(t.sum()), np.ones_like(t)), np.zeros(3),
                            np.zeros((1, 4)), n_steps=n_steps, batch_size=2, learning_rate=lr,
                            decay_fraction=decay_fraction, rng=np.random.default_rng(0))
     start = int(round(n_steps * (1 - decay_fraction)))
