@@ -5,7 +5,6 @@ solution cells) and on every notebooks/NN_*.ipynb that exists.
 """
 
 import re
-import subprocess
 import sys
 from pathlib import Path
 
@@ -100,14 +99,18 @@ def test_command_line_writes_to_the_given_folder(tmp_path, capsys):
 def test_default_folder_sits_beside_notebooks_and_is_ignored_by_git():
     assert make_student.DEFAULT_OUT == ROOT / "student"
     assert make_student.DEFAULT_OUT.parent == make_student.NOTEBOOKS.parent
-    ignored = subprocess.run(["git", "check-ignore", "-q", "student/x.ipynb"], cwd=ROOT)
-    assert ignored.returncode == 0
+    ignored = (ROOT / ".gitignore").read_text().split()
+    assert "student/" in ignored or "/student/" in ignored
 
 
 def test_make_student_target_runs_the_script():
-    dry = subprocess.run(["make", "-n", "student"], cwd=ROOT, capture_output=True, text=True)
-    assert dry.returncode == 0, dry.stderr
-    assert "scripts/make_student.py" in dry.stdout
+    # Read the Makefile rather than run make, which a conda/Binder setup may not have.
+    makefile = (ROOT / "Makefile").read_text()
+    phony = re.search(r"^\.PHONY:(.*)$", makefile, re.M)
+    assert phony and "student" in phony.group(1).split()
+    rule = re.search(r"^student: *\$\(STAMP\)\n((?:\t.*\n)+)", makefile, re.M)
+    assert rule, "no `student: $(STAMP)` rule"
+    assert "$(BIN)/python scripts/make_student.py" in rule.group(1)
 
 
 # --- the real notebooks --------------------------------------------------------------------
