@@ -6,7 +6,10 @@ A module per concept, named after the UFLDL / CS294A material:
 * :mod:`sae_lib.gradient_check` -- numerical gradients (``compute_numerical_gradient``)
 * :mod:`sae_lib.data`           -- natural images, patches, digits, MNIST files
 * :mod:`sae_lib.training`       -- L-BFGS and gradient descent, saving models
-* :mod:`sae_lib.visualization`  -- ``display_network``
+* :mod:`sae_lib.visualization`  -- ``display_network``, ``show_source``
+* :mod:`sae_lib.widgets`        -- the interactive explorers (KL curve, rho/beta explorer)
+* :mod:`sae_lib.exercises`      -- the checkers behind the notebooks' exercises
+* :mod:`sae_lib.variants`       -- L1 and TopK autoencoders, superposition toy data, SAE metrics
 """
 
 from .data import (

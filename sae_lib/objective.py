@@ -297,7 +297,7 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
         f3 = np.multiply(a3, a3)
         np.subtract(a3, f3, out=f3)                  # f'(z3) = a3 (1 - a3)
         d -= X                                       # d holds a3 - x
-        sq_err += float(np.vdot(d, d))
+        sq_err += float(np.einsum("ij,ij->", d, d))  # not BLAS: same bits on any thread count
         d *= f3                                      # d holds delta3
         del f3
         W2b2grad += d @ A.T
@@ -310,7 +310,7 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
         b1grad += delta2.sum(axis=1, dtype=np.float64)
 
     cost = (0.5 * sq_err / m
-            + lambda_ / 2 * (np.vdot(W1, W1) + np.vdot(W2, W2))
+            + lambda_ / 2 * (np.sum(W1 * W1) + np.sum(W2 * W2))
             + beta * float(np.sum(kl_divergence(rho, rho_hat))))
     grad = np.empty(theta_size(v, h))
     grad[:hv] = (W1grad / m + lambda_ * W1).ravel()

@@ -6,9 +6,11 @@
 Each notebook runs in its own new kernel with notebooks/ as working directory -- exactly
 how nbval runs it in `make test` -- so the stored outputs are what a learner's first run
 shows and what the test suite compares against. Prints the seconds each one took.
-Widget state is stored complete (nbclient's store_widget_state), never partially.
+Widget state is stored complete (nbclient's store_widget_state), never partially. BLAS runs
+with 2 threads, as in `make test`, so that the stored numbers reproduce there.
 """
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -17,6 +19,9 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+# The same BLAS thread count as `make test` (see the Makefile): kernels inherit it.
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = "2"
 
 
 def run(path: Path, timeout: int = 600) -> float:

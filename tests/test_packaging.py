@@ -57,7 +57,9 @@ def test_environment_yml_is_conda_forge_only():
 def test_make_targets_and_ci():
     makefile = (ROOT / "Makefile").read_text()
     assert re.search(r"^lab: \$\(STAMP\)\n\t\$\(BIN\)/jupyter lab notebooks \$\(LAB_ARGS\)", makefile, re.M)
-    assert re.search(r"^test: \$\(STAMP\)\n\t\$\(BIN\)/python -m pytest tests notebooks --nbval", makefile, re.M)
+    assert re.search(r"^test: \$\(STAMP\)\n\t\$\(TEST_ENV\) \$\(BIN\)/python -m pytest tests notebooks "
+                     r"--nbval --nbval-current-env", makefile, re.M)
+    assert "OPENBLAS_NUM_THREADS=2" in makefile
     assert "$(PYTHON) -m venv $(VENV)" in makefile
     ci = (ROOT / ".ci" / "run").read_text()
     assert ci.rstrip().endswith("make test")
