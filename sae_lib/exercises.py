@@ -1328,6 +1328,375 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
 # === end 04 =============================================================================
 
 # === 05 Edge filters from natural images ================================================
+# Checkers of notebook 05's exercises: diagnosing failed runs from their numbers, patches
+# from one's own photographs, and the orientation of a learned edge detector.
+from .analysis import neighbour_correlation as _n05_neighbour_correlation
+from .data import load_natural_images as _n05_load_natural_images
+from .data import sample_images as _n05_sample_images
+from .data import whiten_images as _n05_whiten_images
+
+__all__ += [
+    "FAILURE_CAUSES",
+    "failure_table",
+    "check_failure_diagnosis",
+    "check_patches_from_photos",
+    "check_filter_orientation",
+]
+
+# --- Exercise 1: which failure is which? ---------------------------------------------------
+#: The four causes of the failure gallery: key -> description.
+FAILURE_CAUSES = {
+    "no_sparsity": "no sparsity penalty (beta = 0)",
+    "large_lambda": "weight decay lambda too large (1e-3, ten times UFLDL's)",
+    "no_whitening": "patches of the raw, unwhitened photographs",
+    "wrong_delta": "a wrong delta2 (the sparsity term with an extra 1/m)",
+}
+_N05_MYSTERY = {"A": "no_whitening", "B": "wrong_delta", "C": "large_lambda", "D": "no_sparsity"}
+
+
+def _n05_row(result, data):
+    return {"iterations": int(result.n_iter), "cost": float(result.cost),
+            "rho_hat": float(result.hidden_activations(data).mean()),
+            "rms_W1": float(np.sqrt(np.mean(np.asarray(result.W1) ** 2))),
+            "corr2": _n05_neighbour_correlation(data, 2)}
+
+
+def failure_table(runs, reference=None):
+    """Print the mystery table of exercise 1 and return its rows.
+
+    ``runs`` maps each key of :data:`FAILURE_CAUSES` to ``(result, data)``: a
+    :class:`~sae_lib.TrainResult` and the patches it was trained on. ``reference`` is an
+    optional ``(result, data)`` of the good run, printed first for comparison. The four
+    runs appear under the letters A-D in an order fixed here (not the gallery's), with:
+    L-BFGS iterations run, final cost, mean rho_hat_j over the units, the RMS of W1, and
+    the correlation of pixels two apart in the training patches. Returns
+    ``{letter: row}`` (and ``"ref"`` if given), which :func:`check_failure_diagnosis`
+    quotes.
+    """
+    missing = set(FAILURE_CAUSES) - set(runs)
+    if missing:
+        raise ValueError(f"runs lacks {sorted(missing)}; pass (result, data) for each of "
+                         f"{sorted(FAILURE_CAUSES)}.")
+    rows = {}
+    if reference is not None:
+        rows["ref"] = _n05_row(*reference)
+    for letter, key in _N05_MYSTERY.items():
+        rows[letter] = _n05_row(*runs[key])
+    print(f"{'run':>5}  {'iterations':>10}  {'final cost':>10}  {'mean rho_hat':>12}  "
+          f"{'RMS of W1':>9}  {'data: corr. 2 px apart':>22}")
+    for name, r in rows.items():
+        label = "good" if name == "ref" else name
+        print(f"{label:>5}  {r['iterations']:>10d}  {r['cost']:>10.3g}  {r['rho_hat']:>12.2g}  "
+              f"{r['rms_W1']:>9.2g}  {r['corr2']:>22.2f}")
+    return rows
+
+
+def _n05_explain(key, row):
+    r = row or {}
+
+    def num(name, fmt, fallback):
+        return format(r[name], fmt) if name in r else fallback
+
+    if key == "no_whitening":
+        return ("the giveaway is the data column: pixels two apart still correlate at "
+                f"{num('corr2', '.2f', 'about 0.3')} (whitened patches: about 0). Raw "
+                "photographs carry most of their power at low frequencies (1/f^2), so the "
+                "units spend themselves on smooth ramps and blobs. The other numbers look "
+                "healthy -- only the pictures, or a look at the data, tell.")
+    if key == "wrong_delta":
+        return (f"L-BFGS stopped after {num('iterations', 'd', 'a few')} iterations with the "
+                f"cost still at {num('cost', '.3g', 'several units')}: the gradient no longer "
+                "belongs to the cost, so the line search finds no step along it that lowers "
+                "the cost, and the optimiser gives up. A gradient check catches this in "
+                "seconds (notebook 04).")
+    if key == "large_lambda":
+        return (f"the weights have shrunk to RMS {num('rms_W1', '.2g', 'about 2e-4')}: weight "
+                "decay won, every unit gives (almost) the same output for every patch, the "
+                "network outputs the average patch whatever comes in, and the cost "
+                f"{num('cost', '.3g', '0.492')} is that of reconstructing every patch by the "
+                "average patch. The biases alone hold rho_hat at rho, so the sparsity term "
+                "is satisfied too.")
+    if key == "no_sparsity":
+        return (f"mean rho_hat = {num('rho_hat', '.2g', 'about 0.5')}, nowhere near "
+                "rho = 0.01: with beta = 0 nothing pulls the activations down, so the units "
+                "sit in the middle of the sigmoid and share the work as a distributed code. "
+                f"Its cost{' ' + num('cost', '.3g', '') if 'cost' in r else ''} is the lowest "
+                "of all, since no penalty "
+                "is paid -- a lower cost does not mean better features.")
+    return ""
+
+
+def check_failure_diagnosis(answer, table=None):
+    """Predict-then-check: ``answer`` maps each letter A-D to a key of FAILURE_CAUSES.
+
+    ``table`` is what :func:`failure_table` returned; its numbers are quoted in the
+    explanations. Every letter gets its verdict and the reason that gives it away.
+    """
+    keys = ", ".join(f"'{k}'" for k in FAILURE_CAUSES)
+    template = "{'A': ..., 'B': ..., 'C': ..., 'D': ...}"
+    if answer is None or (isinstance(answer, dict) and all(v in (None, ...) for v in answer.values())):
+        print(f"✗ failure diagnosis: not answered yet -- set `answer = {template}` with one "
+              f"of {keys} for each letter (decide first, then check).")
+        return False
+    if not isinstance(answer, dict):
+        print(f"✗ failure diagnosis: `answer` must be a dict like {template}, "
+              f"got {type(answer).__name__}.")
+        return False
+    given = {str(k).strip().upper(): v for k, v in answer.items()}
+    unknown_letters = sorted(set(given) - set(_N05_MYSTERY))
+    problems = []
+    if unknown_letters:
+        problems.append(f"there is no run {', '.join(unknown_letters)}; the runs are A, B, C, D")
+    correct = 0
+    lines = []
+    for letter, truth in _N05_MYSTERY.items():
+        row = table.get(letter) if isinstance(table, dict) else None
+        guess = given.get(letter)
+        if guess in (None, ...):
+            problems.append(f"{letter}: no answer yet")
+            continue
+        guess_key = str(guess).strip().lower()
+        if guess_key not in FAILURE_CAUSES:
+            problems.append(f"{letter}: {guess!r} is not one of {keys}")
+            continue
+        if guess_key == truth:
+            correct += 1
+            lines.append(f"  ✓ {letter} = {truth}: {_n05_explain(truth, row)}")
+        else:
+            lines.append(f"  ✗ {letter} is not {guess_key} but {truth}: "
+                         f"{_n05_explain(truth, row)}")
+    used = [str(v).strip().lower() for v in given.values() if v not in (None, ...)]
+    duplicates = sorted({u for u in used if used.count(u) > 1 and u in FAILURE_CAUSES})
+    if duplicates:
+        problems.append(f"each cause produced exactly one run, but you used "
+                        f"{', '.join(duplicates)} more than once")
+    ok = correct == len(_N05_MYSTERY) and not problems
+    if ok:
+        print("✓ failure diagnosis: all four right.")
+    else:
+        print(f"✗ failure diagnosis: {correct} of {len(_N05_MYSTERY)} right.")
+    for p in problems:
+        print(f"  - {p}")
+    for line in lines:
+        print(line)
+    return ok
+
+
+# --- Exercise 2: patches from your own photographs -----------------------------------------
+def _n05_array(fb, value, what):
+    if value is None:
+        fb.fail(f"{what}: your function returned None (did you forget `return`?)")
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fb.fail(f"{what}: your function returned {type(value).__name__}, not an array of "
+                "numbers")
+        return None
+    return arr
+
+
+def check_patches_from_photos(patches_from_photos):
+    """Check ``patches_from_photos(images, num_patches=10000, rng=None)``.
+
+    ``images``: raw photographs, (n_images, height, width) as :func:`sae_lib.load_images`
+    returns them. The answer: 8x8 patches of the *whitened* images, normalised to
+    [0.1, 0.9] -- ``sample_images(whiten_images(images), 8, num_patches, rng=rng)``, shape
+    (64, num_patches). Checks shape, range, per-patch mean, that the images were
+    whitened (pixels two apart barely correlate), that ``rng`` and ``num_patches`` and
+    ``images`` are used, and that the input is left unchanged; names the usual slips.
+    """
+    fb = Feedback("patches_from_photos")
+    raw = _n05_load_natural_images(whiten=False)
+    n = 2000
+    what = f"the 10 shipped photographs (raw), num_patches={n}, rng=0"
+    arg = raw.copy()
+    ok, value = call_learner(fb, patches_from_photos, arg, num_patches=n, rng=0)
+    if not ok:
+        return fb.report()
+    if not np.array_equal(arg, raw):
+        fb.fail(f"{what}: your function changed the images it was given; work on a copy "
+                "(whiten_images returns a new array)")
+    got = _n05_array(fb, value, what)
+    if got is None:
+        return fb.report()
+    white = _n05_whiten_images(raw)
+    candidates = [
+        (_n05_sample_images(raw, 8, n, rng=0),
+         "these are patches of the raw photographs: whiten them first, "
+         "whiten_images(images), then sample"),
+        (_n05_sample_images(white, 8, n, rng=0, normalize=False),
+         "whitened but not normalised: sample_images(..., normalize=True) (the default) maps "
+         "the patches into [0.1, 0.9]"),
+        (_n05_sample_images(_n05_whiten_images(white), 8, n, rng=0),
+         "you whitened twice (whiten_images of already whitened images); once is enough"),
+    ]
+    expected = _n05_sample_images(white, 8, n, rng=0)
+    if got.shape == expected.shape and np.allclose(got, expected, rtol=0, atol=1e-9):
+        candidates = []
+    for cand, message in candidates:
+        if got.shape == cand.shape and np.allclose(got, cand, rtol=0, atol=1e-9):
+            fb.fail(f"{what}: {message}")
+            return fb.report()
+    if got.shape != (64, n):
+        if got.shape == (n, 64):
+            fb.fail(f"{what}: shape {got.shape} -- one patch per column, please: "
+                    f"(64, {n}); sample_images already returns that layout")
+        elif got.ndim == 2 and got.shape[0] == 64:
+            fb.fail(f"{what}: {got.shape[1]} patches instead of num_patches = {n}; pass "
+                    "num_patches on to sample_images")
+        elif got.ndim == 2 and got.shape[1] == n:
+            fb.fail(f"{what}: patches of {got.shape[0]} pixels; 8x8 patches have 64 "
+                    "(patch_size=8)")
+        else:
+            fb.fail(f"{what}: expected shape (64, {n}), yours has shape {got.shape}")
+        return fb.report()
+    if not np.isfinite(got).all():
+        fb.fail(f"{what}: your patches contain NaN or infinite values")
+        return fb.report()
+    lo, hi = float(got.min()), float(got.max())
+    if hi > 1.5:
+        fb.fail(f"{what}: values go up to {hi:.4g}: the patches are not normalised -- "
+                "sample_images(..., normalize=True) (or normalize_data) maps them into "
+                "[0.1, 0.9]")
+    elif lo < 0.1 - 1e-9 or hi > 0.9 + 1e-9:
+        fb.fail(f"{what}: values range over [{lo:.3g}, {hi:.3g}]; UFLDL's normalisation "
+                "maps them into [0.1, 0.9] (sigmoid outputs can never reach 0 or 1)")
+    else:
+        offset = float(np.mean(np.abs(got.mean(axis=0) - 0.5)))
+        if offset > 0.03:
+            fb.fail(f"{what}: the patches' own means are on average {offset:.3g} away from "
+                    "0.5: each patch's mean must be removed before the rescaling "
+                    "(normalize_data does that)")
+    corr2 = _n05_neighbour_correlation(got, 2)
+    if corr2 > 0.2:
+        fb.fail(f"{what}: pixels two apart correlate at {corr2:.2f}; in patches of "
+                f"whitened photographs they hardly do ({_n05_neighbour_correlation(_n05_sample_images(white, 8, n, rng=0), 2):.2f}). "
+                "Call whiten_images(images) before sampling")
+    if fb.problems:
+        return fb.report()
+
+    ok, again = call_learner(fb, patches_from_photos, raw.copy(), num_patches=n, rng=0)
+    if ok:
+        again = _n05_array(fb, again, "the same call again")
+        if again is not None and (again.shape != got.shape or not np.array_equal(again, got)):
+            fb.fail("called twice with rng=0 you return different patches: pass rng on to "
+                    "sample_images (rng=rng) so that a seed reproduces the patches")
+    ok, other_seed = call_learner(fb, patches_from_photos, raw.copy(), num_patches=n, rng=1)
+    if ok:
+        other_seed = _n05_array(fb, other_seed, "rng=1")
+        if other_seed is not None and other_seed.shape == got.shape and np.array_equal(other_seed, got):
+            fb.fail("rng=0 and rng=1 give the same patches: your function ignores rng (a fixed "
+                    "seed inside?) -- pass rng on to sample_images")
+    ok, other_images = call_learner(fb, patches_from_photos, raw[::-1].copy(), num_patches=n,
+                                    rng=0)
+    if ok:
+        other_images = _n05_array(fb, other_images, "the photographs in reverse order")
+        if other_images is not None and other_images.shape == got.shape and np.array_equal(other_images, got):
+            fb.fail("different images give the same patches: your function ignores its "
+                    "`images` argument")
+    ok, small = call_learner(fb, patches_from_photos, raw[:2].copy(), num_patches=300, rng=0)
+    if ok:
+        small = _n05_array(fb, small, "two photographs, num_patches=300")
+        if small is not None and small.shape != (64, 300):
+            fb.fail(f"two photographs, num_patches=300: expected shape (64, 300), yours has "
+                    f"shape {small.shape}")
+    return fb.report()
+
+
+# --- Exercise 3: the orientation of a filter -------------------------------------------------
+def _n05_gabor(theta_deg, frequency=0.2, phase=0.0, sigma=2.5, centre=(3.5, 3.5), size=8):
+    """An 8x8 Gabor filter whose stripes run at theta_deg (0 = horizontal, y axis up)."""
+    theta = np.radians(theta_deg)
+    rows, cols = np.mgrid[0:size, 0:size].astype(float)
+    x = cols - centre[1]
+    y = -(rows - centre[0])                          # the picture's y axis points up
+    across = -np.sin(theta) * x + np.cos(theta) * y  # distance across the stripes
+    envelope = np.exp(-(x**2 + y**2) / (2 * sigma**2))
+    return np.cos(2 * np.pi * frequency * across + phase) * envelope
+
+
+_N05_ORIENTATION_CASES = [
+    (0, dict()), (90, dict(phase=np.pi / 2)), (45, dict()), (135, dict(phase=1.0)),
+    (20, dict(frequency=0.25)), (70, dict(phase=np.pi / 2, frequency=0.18)),
+    (110, dict(sigma=2.0)), (160, dict(phase=2.0, frequency=0.22)),
+    (30, dict(centre=(2.5, 4.5))), (150, dict(sigma=100.0)),   # a plain grating
+]
+
+
+def _n05_angle_error(got, expected):
+    """Signed difference got - expected folded into (-90, 90] degrees."""
+    d = (got - expected) % 180.0
+    return d - 180.0 if d > 90.0 else d
+
+
+def check_filter_orientation(filter_orientation, tolerance=10.0):
+    """Check ``filter_orientation(w)``: the direction of the stripes of an 8x8 filter.
+
+    ``w`` is (8, 8), rows top to bottom as on screen (``W1[j].reshape(8, 8)``). The answer
+    is in degrees, in [0, 180), counter-clockwise from the horizontal with the picture's y
+    axis pointing up: horizontal stripes are 0, vertical ones 90, stripes rising to the
+    right 45. Tested on Gabor filters and a grating at known angles, within
+    ``tolerance`` degrees. Recognises: the stripes' normal (gradient direction) instead of
+    the stripes, angles mirrored by a downward y axis, radians, values outside [0, 180).
+    """
+    fb = Feedback("filter_orientation")
+    results = []
+    for theta, kwargs in _N05_ORIENTATION_CASES:
+        w = _n05_gabor(theta, **kwargs)
+        arg = w.copy()
+        ok, value = call_learner(fb, filter_orientation, arg)
+        if not ok:
+            return fb.report()
+        if not np.array_equal(arg, w):
+            fb.fail("your function changed the filter it was given; work on a copy")
+            return fb.report()
+        try:
+            got = float(np.asarray(value, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            shape = np.shape(value) if not isinstance(value, (str, bytes)) else "a string"
+            fb.fail(f"return one number (the angle in degrees); yours returned "
+                    f"{type(value).__name__} {shape}")
+            return fb.report()
+        if not np.isfinite(got):
+            fb.fail(f"for stripes at {theta} degrees your function returned {got}")
+            return fb.report()
+        results.append((theta, got))
+    thetas = np.array([t for t, _ in results], dtype=float)
+    gots = np.array([g for _, g in results])
+
+    def fits(predicted):
+        return all(abs(_n05_angle_error(g, p)) <= tolerance for g, p in zip(gots, predicted))
+
+    if fits(thetas):
+        outside = [(t, g) for t, g in results if not 0.0 <= g < 180.0]
+        if outside:
+            t, g = outside[0]
+            fb.fail(f"the angles are right but not all in [0, 180): for stripes at {t} "
+                    f"degrees yours is {g:.4g}; an orientation repeats every 180 degrees, "
+                    "so return angle % 180")
+        return fb.report()
+    if np.all(np.abs(gots) <= np.pi + 1e-9) and all(
+            abs(_n05_angle_error(np.degrees(g), t)) <= tolerance for t, g in results):
+        fb.fail("your angles are in radians; return degrees (np.degrees)")
+    elif fits(thetas + 90):
+        fb.fail("your angles are off by 90 degrees everywhere: you returned the direction "
+                "in which the filter changes fastest (across the stripes, the peak of its "
+                "spectrum); the stripes -- the edge -- run perpendicular to it: add 90")
+    elif fits(-thetas):
+        fb.fail("your angles are mirrored (stripes at 30 degrees come out at 150): row "
+                "indices grow downward, but the picture's y axis points up -- use -row (or "
+                "the negated row frequency) as y")
+    elif fits(90 - thetas):
+        fb.fail("your angles are mirrored and off by 90 degrees: the y axis points up (use "
+                "-row as y), and the stripes run perpendicular to the direction of fastest "
+                "change (add 90)")
+    else:
+        bad = [(t, g) for t, g in results if abs(_n05_angle_error(g, t)) > tolerance]
+        shown = "; ".join(f"stripes at {t} degrees -> yours {g:.4g}" for t, g in bad[:3])
+        fb.fail(f"{len(bad)} of {len(results)} test filters are off by more than "
+                f"{tolerance:g} degrees: {shown}")
+    return fb.report()
 # === end 05 =============================================================================
 
 # === 06 Explore rho and beta ============================================================
@@ -1524,9 +1893,697 @@ def check_smallest_beta(smallest_beta):
 # === end 06 =============================================================================
 
 # === 07 Two passes for large training sets ==============================================
+# Notebook 07: measuring peak memory, a data set readable only in chunks, and the checkers
+# of its exercises (the first pass; predicting the full batch's memory; a chunk size for
+# a memory budget).
+import tracemalloc as _n07_tracemalloc
+
+from .objective import cost_and_grad as _n07_cost_and_grad
+from .objective import initialize_parameters as _n07_initialize_parameters
+from .objective import sigmoid as _n07_sigmoid
+
+__all__ += [
+    "peak_traced_memory",
+    "ColumnReader",
+    "check_rho_hat_in_chunks",
+    "check_full_batch_memory_prediction",
+    "check_chunk_size_for_budget",
+]
+
+
+def peak_traced_memory(fn, *args, **kwargs):
+    """Run ``fn(*args, **kwargs)``; return ``(result, peak_bytes)``.
+
+    ``peak_bytes`` is the largest amount of memory allocated *during* the call beyond what
+    was allocated when it started, as counted by :mod:`tracemalloc` -- which sees every
+    numpy array buffer, but not the pages of an ``np.memmap`` (those belong to the file,
+    and the operating system can drop and re-read them at will). The numbers are
+    deterministic: the same code on the same shapes allocates the same arrays.
+    """
+    was_tracing = _n07_tracemalloc.is_tracing()
+    if not was_tracing:
+        _n07_tracemalloc.start()
+    try:
+        _n07_tracemalloc.reset_peak()
+        before = _n07_tracemalloc.get_traced_memory()[0]
+        result = fn(*args, **kwargs)
+        peak = _n07_tracemalloc.get_traced_memory()[1] - before
+    finally:
+        if not was_tracing:
+            _n07_tracemalloc.stop()
+    return result, peak
+
+
+class ColumnReader:
+    """A data set that can only be read a few columns at a time, like a file too large
+    for memory.
+
+    Wraps an array of shape (visible_size, m). ``reader[:, start:stop]`` returns those
+    columns (a new array) and records the read in ``reader.reads``; ``reader.shape``,
+    ``reader.ndim``, ``reader.dtype`` and ``len(reader)`` behave as for the array. Reading
+    more than ``max_columns`` columns at once, or turning the whole reader into one array
+    (``np.asarray(reader)``), raises ``MemoryError`` saying so: that is how a checker
+    notices code that would try to load a file larger than memory.
+    """
+
+    def __init__(self, data, max_columns):
+        self._data = np.asarray(data)
+        if self._data.ndim != 2:
+            raise ValueError(f"data must be 2-D (visible_size, m), got shape {self._data.shape}.")
+        self.max_columns = int(max_columns)
+        self.reads = []
+
+    shape = property(lambda self: self._data.shape)
+    ndim = property(lambda self: 2)
+    dtype = property(lambda self: self._data.dtype)
+    size = property(lambda self: self._data.size)
+
+    def __len__(self):
+        return self._data.shape[0]
+
+    def __getitem__(self, key):
+        m = self._data.shape[1]
+        if (not isinstance(key, tuple) or len(key) != 2 or key[0] not in (slice(None), Ellipsis)
+                or not isinstance(key[1], slice)):
+            raise TypeError(f"this data set can only be read as data[:, start:stop] (all rows, "
+                            f"a range of columns); you asked for data[{key!r}]")
+        start, stop, step = key[1].indices(m)
+        if step != 1:
+            raise TypeError("read a contiguous range of columns, data[:, start:stop], "
+                            "without a step")
+        n = max(0, stop - start)
+        if n > self.max_columns:
+            raise MemoryError(f"you read {n} columns at once (data[:, {start}:{stop}]); with "
+                              f"chunk_size = {self.max_columns} read at most that many at a "
+                              "time -- the whole set may not fit in memory")
+        self.reads.append((start, stop))
+        return self._data[:, start:stop].copy()
+
+    def __array__(self, dtype=None, copy=None):
+        raise MemoryError("you turned the whole data set into one array (np.asarray(data), "
+                          "np.array(data), data.mean(...) or similar); the point of the chunks "
+                          "is never to hold all of it -- read data[:, start:stop]")
+
+    def __iter__(self):
+        raise TypeError("do not iterate over the data set itself; loop over chunk starts, "
+                        "for start in range(0, m, chunk_size), and read data[:, start:start + "
+                        "chunk_size]")
+
+    def __repr__(self):
+        return f"ColumnReader(shape={self.shape}, max_columns={self.max_columns})"
+
+
+def _n07_rho_hat_case(seed=7, visible=12, hidden=5, m=103):
+    """W1, b1 and data whose examples change along the set (so averaging mistakes show)."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0, 0.8, (hidden, visible))
+    b1 = rng.normal(0, 0.5, hidden)
+    trend = np.linspace(-1.0, 1.0, m)[None, :]                 # later examples differ
+    data = np.clip(0.5 + 0.25 * trend + rng.normal(0, 0.15, (visible, m)), 0.0, 1.0)
+    return W1, b1, data
+
+
+def _n07_describe_columns(cols):
+    cols = list(cols)
+    if len(cols) <= 6:
+        return ", ".join(str(c) for c in cols)
+    return ", ".join(str(c) for c in cols[:5]) + f", ... ({len(cols)} columns)"
+
+
+def check_rho_hat_in_chunks(rho_hat_in_chunks):
+    """Check ``rho_hat_in_chunks(W1, b1, data, chunk_size)``: the first pass.
+
+    It must return rho_hat, the average over all m examples of each hidden unit's
+    activation a2 = f(W1 x + b1), shape (hidden_size,), reading ``data`` only as
+    ``data[:, start:stop]`` with at most ``chunk_size`` columns at a time and each column
+    exactly once. ``data`` is a :class:`ColumnReader`, so loading everything at once is
+    noticed. Names the common mistakes: the last (partial) chunk dropped, off-by-one chunk
+    boundaries, overlapping chunks, averaging the chunk means, dividing by the wrong count,
+    averaging z2 instead of a2, forgetting b1.
+    """
+    fb = Feedback("rho_hat_in_chunks")
+    W1, b1, full = _n07_rho_hat_case()
+    for m, cs in [(103, 10), (103, 1), (100, 10), (103, 7), (103, 103), (103, 500)]:
+        what = f"m = {m}, chunk_size = {cs}"
+        data = full[:, :m]
+        reader = ColumnReader(data, cs)
+        ok, value = call_learner(fb, rho_hat_in_chunks, W1.copy(), b1.copy(), reader, cs)
+        if not ok:
+            break
+        if value is None:
+            fb.fail(f"{what}: your function returned None (did you forget `return`?)")
+            break
+        got = np.asarray(value, dtype=float)
+        a2 = _n07_sigmoid(W1 @ data + b1[:, None])
+        expected = a2.mean(axis=1)
+        h = len(b1)
+        if got.shape != (h,):
+            if got.size == h:
+                fb.fail(f"{what}: return a vector of shape ({h},) -- one average per hidden "
+                        f"unit -- yours has shape {got.shape} (np.ravel it, or keep the "
+                        "running sum as np.zeros(hidden_size))")
+            elif got.size == m:
+                fb.fail(f"{what}: yours has shape {got.shape}, one number per example: "
+                        "average over the examples (the columns), not over the units")
+            else:
+                fb.fail(f"{what}: expected shape ({h},), yours has shape {got.shape}")
+            break
+        # which columns were read, and how often
+        counts = np.zeros(m, dtype=int)
+        for s, e in reader.reads:
+            counts[s:e] += 1
+        missing = np.flatnonzero(counts == 0)
+        if missing.size:
+            tail = np.arange(m - m % cs, m) if m % cs else np.arange(0)
+            if tail.size and np.array_equal(missing, tail):
+                fb.fail(f"{what}: the last, partial chunk (columns {tail[0]}..{m - 1}) was "
+                        f"never read. m = {m} is not a multiple of chunk_size = {cs}; "
+                        "range(0, m, chunk_size) yields that last start too (m // chunk_size "
+                        "chunks do not), and data[:, start:start + chunk_size] simply stops "
+                        "at m")
+            elif cs > 1 and np.all((missing + 1) % cs == 0):
+                fb.fail(f"{what}: off by one: the last column of each chunk ({_n07_describe_columns(missing)}) "
+                        "was never read. A slice start:stop already excludes stop, so read "
+                        "data[:, start:start + chunk_size], not start + chunk_size - 1")
+            else:
+                fb.fail(f"{what}: columns {_n07_describe_columns(missing)} were never read; "
+                        "every example counts in rho_hat")
+            break
+        if (counts > 1).any():
+            twice = np.flatnonzero(counts > 1)
+            fb.fail(f"{what}: columns {_n07_describe_columns(twice)} were read more than once "
+                    "(overlapping chunks, or the data read twice). One pass reads each "
+                    "example exactly once -- for a file on disk every extra read costs time")
+            break
+        if np.allclose(got, expected, rtol=1e-10, atol=1e-13):
+            continue
+        chunks = [(s, min(s + cs, m)) for s in range(0, m, cs)]
+        sums = a2.sum(axis=1)
+        z2 = W1 @ data + b1[:, None]
+        candidates = [
+            (np.mean([a2[:, s:e].mean(axis=1) for s, e in chunks], axis=0),
+             "you averaged the chunk means. The last chunk is smaller than the others, so "
+             "its examples weigh more in a mean of means: keep a running *sum* of a2 over "
+             "all examples and divide by m once at the end"),
+            (sums / (len(chunks) * cs),
+             "you divided the sum by (number of chunks) x chunk_size, which is more than m "
+             "when the last chunk is partial; divide by m, the number of examples"),
+            (sums / cs, "you divided by chunk_size; divide the sum over all examples by m"),
+            (sums / len(chunks), "you divided by the number of chunks; divide by m"),
+            (sums, "you returned the sum of the activations; divide it by m"),
+            (a2[:, chunks[-1][0]:].mean(axis=1),
+             "that is the mean of the last chunk only: add each chunk's sum to a running "
+             "total (a2_sum += ...) instead of overwriting it"),
+            (a2[:, chunks[-1][0]:].sum(axis=1) / m,
+             "only the last chunk's sum survived: accumulate (a2_sum += ...), do not assign"),
+            (z2.mean(axis=1), "you averaged z2 = W1 x + b1; rho_hat averages the activations "
+                              "a2 = f(z2) -- apply the sigmoid"),
+            (_n07_sigmoid(W1 @ data).mean(axis=1), "b1 is missing: a2 = f(W1 x + b1)"),
+        ]
+        for cand, message in candidates:
+            if np.allclose(got, cand, rtol=1e-9, atol=1e-12):
+                fb.fail(f"{what}: {message}")
+                break
+        else:
+            err = np.max(np.abs(got - expected))
+            fb.fail(f"{what}: the values differ from the average activation by up to "
+                    f"{err:.3g}; rho_hat_j = (1/m) sum_i f(W1 x_i + b1)_j")
+        break
+    return fb.report()
+
+
+#: MNIST's network of notebook 08, for the memory prediction.
+_N07_PREDICT = dict(visible=784, hidden=196, m=10_000)
+
+
+def _n07_measure_full_batch(visible, hidden, m):
+    rng = np.random.default_rng(0)
+    data = rng.uniform(0.0, 1.0, (visible, m))
+    theta = _n07_initialize_parameters(hidden, visible, rng)
+    _, peak = peak_traced_memory(_n07_cost_and_grad, theta, visible, hidden, 3e-3, 0.1, 3.0,
+                                 data)
+    return peak
+
+
+def check_full_batch_memory_prediction(predicted_mb):
+    """Check a prediction of the peak memory (in MB, 10**6 bytes) of one full-batch
+    evaluation of ``cost_and_grad`` for 784 inputs, 196 hidden units and m = 10,000
+    examples (MNIST's network in notebook 08).
+
+    The checker measures it with :func:`peak_traced_memory` and accepts predictions within
+    15%. It recognises the usual slips: counting a2 and a3 only, forgetting the 8 bytes of
+    a float64, counting the data, answering in bytes or GB.
+    """
+    fb = Feedback("full-batch memory prediction")
+    if predicted_mb is None:
+        fb.fail("not answered yet: set predicted_mb to your prediction, in MB")
+        return fb.report()
+    try:
+        pred = float(predicted_mb)
+    except (TypeError, ValueError):
+        fb.fail(f"predicted_mb must be a number of MB, got {predicted_mb!r}")
+        return fb.report()
+    v, h, m = _N07_PREDICT["visible"], _N07_PREDICT["hidden"], _N07_PREDICT["m"]
+    if not np.isfinite(pred) or pred <= 0:
+        fb.fail(f"a peak memory is a positive number of MB, got {pred!r}")
+        return fb.report()
+    measured = _n07_measure_full_batch(v, h, m) / 1e6
+    per_example = 8 * (h + 1 + 2 * v)
+    guesses = [
+        (8 * (h + v) * m / 1e6, "you counted a2 and a3; f'(z3) = a3 (1 - a3) is a third array "
+                                "alive at the same moment (and [a2; 1] has one row more)"),
+        ((h + 1 + 2 * v) * m / 1e6, "you counted the numbers but not their size: a float64 "
+                                    "takes 8 bytes"),
+        (8 * (h + 1 + 3 * v) * m / 1e6, "the data itself was allocated before the evaluation "
+                                        "started; the peak counts only what the evaluation "
+                                        "adds"),
+        (8 * v * m / 1e6, "that is the size of the data alone"),
+    ]
+    if abs(pred / measured - 1) <= 0.15:
+        pass
+    elif pred > 1e5:
+        fb.fail(f"{pred:.4g} looks like bytes; give megabytes (divide by 10**6)")
+    elif pred < 5 and abs(pred * 1000 / measured - 1) <= 0.15:
+        fb.fail(f"{pred:.4g} looks like gigabytes; give megabytes (1 GB = 1000 MB)")
+    else:
+        for value, message in guesses:
+            if abs(pred / value - 1) <= 0.1:
+                fb.fail(f"{pred:.4g} MB: {message}. The measured peak is {measured:.0f} MB")
+                break
+        else:
+            fb.fail(f"{pred:.4g} MB is {pred / measured:.2g} times the measured peak of "
+                    f"{measured:.0f} MB. Count the arrays of cost_and_grad that hold one "
+                    "column per example at the same moment, 8 bytes per number")
+    ok = fb.report()
+    if ok:
+        print(f"  Measured: {measured:.0f} MB. Per example, at the peak cost_and_grad holds "
+              f"[a2; 1] ({h} + 1 numbers), a3 in the buffer d ({v}) and f'(z3) ({v}) at once: "
+              f"8 x ({h} + 1 + 2 x {v}) = {per_example} bytes, times m = {m:,} is "
+              f"{per_example * m / 1e6:.0f} MB. The rest is a few parameter-sized buffers "
+              "(the negated weights, the gradient).")
+    return ok
+
+
+def check_chunk_size_for_budget(chunk_size_for_budget):
+    """Check ``chunk_size_for_budget(budget_mb, visible_size, hidden_size)``.
+
+    It must return a chunk size (a positive int) for which a two-pass evaluation of
+    ``cost_and_grad`` stays within ``budget_mb`` MB (10**6 bytes) of extra memory, yet
+    uses at least 70% of it (fewer, larger chunks are faster). The learner's function may
+    measure (e.g. with :func:`peak_traced_memory` at two chunk sizes) or count. The checker
+    measures each answer on data of 2.4 chunks, for a patch-sized and an MNIST-sized
+    network.
+    """
+    fb = Feedback("chunk_size_for_budget")
+    for budget, v, h in [(8, 64, 25), (40, 64, 25), (40, 784, 196)]:
+        what = f"budget {budget} MB, {v} inputs, {h} hidden"
+        ok, c = call_learner(fb, chunk_size_for_budget, budget, v, h)
+        if not ok:
+            break
+        if isinstance(c, (float, np.floating)) and float(c).is_integer():
+            c = int(c)
+        if isinstance(c, bool) or not isinstance(c, (int, np.integer)):
+            fb.fail(f"{what}: return a whole number of examples (an int), got {c!r}"
+                    + (" -- use int(...) or // " if isinstance(c, (float, np.floating)) else ""))
+            break
+        c = int(c)
+        if c < 1:
+            fb.fail(f"{what}: the chunk size must be at least 1, got {c}: is the budget "
+                    "smaller than the fixed part (parameters and gradient)? It should not be "
+                    "here")
+            break
+        if c > 2_000_000:
+            fb.fail(f"{what}: {c} examples per chunk cannot fit in {budget} MB; each example "
+                    "needs several arrays of hidden_size or visible_size float64 numbers")
+            break
+        m = 2 * c + (2 * c) // 5 + 1
+        rng = np.random.default_rng(1)
+        data = rng.uniform(0.0, 1.0, (v, m))
+        theta = _n07_initialize_parameters(h, v, rng)
+        _, peak = peak_traced_memory(_n07_cost_and_grad, theta, v, h, 1e-4, 0.1, 3.0, data,
+                                     chunk_size=c)
+        del data
+        used = peak / (budget * 1e6)
+        if used > 1:
+            fb.fail(f"{what}: with chunk_size = {c} the evaluation peaked at "
+                    f"{peak / 1e6:.3g} MB, {used:.0%} of the budget. Count every array that "
+                    "holds one column per example at the peak, and the fixed part")
+            break
+        if used < 0.7:
+            fb.fail(f"{what}: chunk_size = {c} peaks at {peak / 1e6:.3g} MB, only {used:.0%} "
+                    "of the budget: larger chunks would fit, and every chunk costs a Python "
+                    "round trip and two small matrix products more")
+            break
+    return fb.report()
 # === end 07 =============================================================================
 
 # === 08 Pen strokes from digits =========================================================
+# Notebook 08: the objective written one example at a time (the starting point of UFLDL's
+# vectorisation exercise) and the checkers of its exercises.
+import sys as _n08_sys
+
+from .objective import initialize_parameters as _n08_initialize_parameters
+from .objective import kl_divergence as _n08_kl_divergence
+from .objective import pack_parameters as _n08_pack
+from .objective import sigmoid as _n08_sigmoid
+from .objective import sparse_autoencoder_cost as _n08_cost
+from .objective import unpack_parameters as _n08_unpack
+
+__all__ += ["loop_sparse_autoencoder_cost", "check_vectorized_cost", "check_rho_for_digits"]
+
+
+def loop_sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                                 beta, data):
+    """The sparse autoencoder objective computed one example at a time.
+
+    This is how backpropagation reads in the CS294A notes, and how a first implementation
+    usually looks: a loop over the examples to get rho_hat, then a second loop in which
+    each example gets its forward pass, its deltas and its share of the gradient. It
+    returns the same ``(cost, grad)`` as :func:`sae_lib.sparse_autoencoder_cost`, but the
+    Python loops run 2m times -- notebook 08's exercise turns them into matrix products.
+    """
+    W1, W2, b1, b2 = _n08_unpack(theta, visible_size, hidden_size)
+    data = np.asarray(data, dtype=float)
+    m = data.shape[1]
+    rho = sparsity_param
+
+    # Loop 1: rho_hat, the average activation of each hidden unit over all examples.
+    rho_hat = np.zeros(hidden_size)
+    for i in range(m):
+        x = data[:, i]
+        rho_hat += _n08_sigmoid(W1 @ x + b1)
+    rho_hat /= m
+    sparsity = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))   # same for every example
+
+    # Loop 2: each example's error, its deltas and its share of the gradient.
+    squared_error = 0.0
+    W1grad, W2grad = np.zeros_like(W1), np.zeros_like(W2)
+    b1grad, b2grad = np.zeros_like(b1), np.zeros_like(b2)
+    for i in range(m):
+        x = data[:, i]
+        a2 = _n08_sigmoid(W1 @ x + b1)
+        a3 = _n08_sigmoid(W2 @ a2 + b2)
+        squared_error += 0.5 * np.sum((a3 - x) ** 2)
+        delta3 = (a3 - x) * a3 * (1 - a3)
+        delta2 = (W2.T @ delta3 + sparsity) * a2 * (1 - a2)
+        W1grad += np.outer(delta2, x)
+        W2grad += np.outer(delta3, a2)
+        b1grad += delta2
+        b2grad += delta3
+
+    cost = (squared_error / m
+            + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+            + beta * np.sum(_n08_kl_divergence(rho, rho_hat)))
+    return cost, _n08_pack(W1grad / m + lambda_ * W1, W2grad / m + lambda_ * W2,
+                           b1grad / m, b2grad / m)
+
+
+def _n08_traced_call(fn, *args):
+    """Call fn(*args) counting the Python lines executed in fn's own file (its notebook
+    cell): a loop over the examples runs thousands; matrix code a few dozen."""
+    code = getattr(fn, "__code__", None)
+    filename = code.co_filename if code is not None else None
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == filename else None
+
+    previous = _n08_sys.gettrace()
+    _n08_sys.settrace(tracer)
+    try:
+        result = fn(*args)
+    finally:
+        _n08_sys.settrace(previous)
+    return result, count[0]
+
+
+def _n08_blocks(grad, visible, hidden):
+    return dict(zip(("W1", "W2", "b1", "b2"), _n08_unpack(grad, visible, hidden)))
+
+
+def _n08_wrong_blocks(got, expected, visible, hidden, rtol=1e-7):
+    g, e = _n08_blocks(got, visible, hidden), _n08_blocks(expected, visible, hidden)
+    wrong = []
+    for name in g:
+        scale = max(np.max(np.abs(e[name])), 1e-12)
+        if np.max(np.abs(g[name] - e[name])) > rtol * scale:
+            wrong.append(name)
+    return wrong
+
+
+def _n08_as_cost_grad(fb, value, n, what):
+    if not isinstance(value, tuple) or len(value) != 2:
+        fb.fail(f"{what}: return a pair (cost, grad), as sparse_autoencoder_cost does; got "
+                f"{type(value).__name__}")
+        return None
+    cost, grad = value
+    try:
+        cost = float(np.asarray(cost).item())
+    except (TypeError, ValueError):
+        fb.fail(f"{what}: the cost must be one number, got shape {np.shape(cost)}")
+        return None
+    try:
+        grad = np.asarray(grad, dtype=float)
+    except (TypeError, ValueError):
+        kind = (f"a {type(grad).__name__} of {len(grad)} arrays"
+                if isinstance(grad, (tuple, list)) else type(grad).__name__)
+        fb.fail(f"{what}: grad must be a vector of length {n} laid out like theta "
+                f"(pack_parameters(W1grad, W2grad, b1grad, b2grad)); yours is {kind}")
+        return None
+    if grad.shape != (n,):
+        fb.fail(f"{what}: grad must be a vector of length {n} laid out like theta "
+                f"(pack_parameters(W1grad, W2grad, b1grad, b2grad)); yours has shape "
+                f"{grad.shape}")
+        return None
+    return cost, grad
+
+
+def check_vectorized_cost(vectorized_cost):
+    """Check a vectorised ``vectorized_cost(theta, visible_size, hidden_size, lambda_,
+    sparsity_param, beta, data) -> (cost, grad)`` against the loop version.
+
+    If the result differs, the checker evaluates the function with the weight decay and the
+    sparsity penalty switched off and on (lambda_ = 0, beta = 0), so it can say which term
+    -- reconstruction error, weight decay, sparsity -- is wrong, in the cost or in which
+    gradient blocks. If the result is right, it also checks that the work is vectorised:
+    the Python lines executed in the learner's cell must not grow with the number of
+    examples.
+    """
+    from .data import load_digits
+
+    fb = Feedback("vectorized_cost")
+    v, h, m = 64, 9, 200
+    data = load_digits()[0][:, :m].copy()
+    rng = np.random.default_rng(8)
+    theta = _n08_initialize_parameters(h, v, rng)
+    theta[2 * h * v:] = rng.normal(0, 0.5, h + v)       # non-zero biases: every term counts
+    lambda_, rho, beta = 2e-3, 0.07, 2.5      # not the notebook's values: globals show up
+    n = theta.size
+
+    def ref(lam, bet):
+        return _n08_cost(theta, v, h, lam, rho, bet, data)
+
+    def learner(lam, bet, what, traced=False):
+        args = (theta.copy(), v, h, lam, rho, bet, data.copy())
+        if traced:
+            ok, value = call_learner(fb, _n08_traced_call, vectorized_cost, *args)
+            if not ok:
+                return None, None
+            value, lines = value
+        else:
+            ok, value = call_learner(fb, vectorized_cost, *args)
+            if not ok:
+                return None, None
+            lines = None
+        return _n08_as_cost_grad(fb, value, n, what), lines
+
+    what = f"lambda_ = {lambda_}, rho = {rho}, beta = {beta}, m = {m} digits"
+    got, lines = learner(lambda_, beta, what, traced=True)
+    if got is None:
+        return fb.report()
+    exp_cost, exp_grad = ref(lambda_, beta)
+    if (abs(got[0] - exp_cost) <= 1e-9 * abs(exp_cost)
+            and not _n08_wrong_blocks(got[1], exp_grad, v, h, rtol=1e-9)):
+        if lines > m:
+            fb.fail(f"the result is right, but your function ran {lines} lines of Python for "
+                    f"m = {m} examples: it still loops over the examples. Replace the loop "
+                    "by matrix products on all columns at once (W1 @ data + b1[:, None], "
+                    "...); the vectorised version runs the same few dozen lines whatever m "
+                    "is")
+        return fb.report()
+
+    # Something differs: find which term.
+    parts = {}
+    for name, lam, bet in (("none", 0.0, 0.0), ("decay", lambda_, 0.0), ("sparsity", 0.0, beta)):
+        g, _ = learner(lam, bet, f"lambda_ = {lam}, beta = {bet}")
+        if g is None:
+            return fb.report()
+        parts[name] = (g, ref(lam, bet))
+    (rc, rg), (erc, erg) = parts["none"]
+    if (parts["decay"][0][0] == rc and parts["sparsity"][0][0] == rc
+            and np.array_equal(parts["decay"][0][1], rg)
+            and np.array_equal(parts["sparsity"][0][1], rg)):
+        fb.fail("your function returns the same cost and gradient whatever lambda_ and beta "
+                "are: it must use its arguments lambda_, sparsity_param and beta, not "
+                "variables of the notebook with the same meaning")
+        return fb.report()
+    unit_sparsity = ref(0.0, 1.0)[1] - erg        # the sparsity gradient at beta = 1
+    if (_n08_wrong_blocks(rg, erg, v, h)
+            and np.allclose(rg - erg, unit_sparsity, rtol=1e-7, atol=1e-12)):
+        fb.fail("with beta = 0 your gradient still contains the sparsity term: beta is "
+                "missing from the sparsity term of delta2, which must be beta * (-rho/rho_hat "
+                "+ (1-rho)/(1-rho_hat))")
+        return fb.report()
+    found = False
+    # 1. reconstruction term (lambda_ = beta = 0)
+    if abs(rc - erc) > 1e-9 * abs(erc):
+        found = True
+        sq = erc                                          # (1/m) sum 1/2 ||a3 - x||^2
+        hints = [(2 * sq, "it is twice the expected: the 1/2 in 1/2 ||a3 - x||^2 is missing"),
+                 (m * sq, "it is m times the expected: average over the examples (divide "
+                          "the sum by m)"),
+                 (sq / 2, "it is half the expected: the 1/2 is applied twice"),
+                 (sq / m, "it is 1/m of the expected: divided by m twice?")]
+        hint = next((t for val, t in hints if abs(rc - val) <= 1e-9 * abs(val)),
+                    f"expected {erc:.6g}, yours is {rc:.6g}")
+        fb.fail(f"reconstruction term (the cost with lambda_ = 0, beta = 0): {hint}")
+    wrong = _n08_wrong_blocks(rg, erg, v, h)
+    if wrong:
+        found = True
+        g, e = _n08_blocks(rg, v, h), _n08_blocks(erg, v, h)
+        ratios = {b: float(np.sum(g[b] * e[b]) / np.sum(e[b] * e[b])) for b in wrong}
+        hint = ""
+        if all(abs(r - m) < 1e-6 * m for r in ratios.values()):
+            hint = ": m times too large -- divide the sums over examples by m"
+        elif set(wrong) == {"W1", "b1"}:
+            hint = ": W2 and b2 are right, so delta3 is; look at delta2 = (W2.T @ delta3) * f'(z2)"
+        elif set(wrong) <= {"b1", "b2"}:
+            hint = (": the bias gradients are the deltas summed over the examples "
+                    "(axis=1), divided by m")
+        fb.fail(f"reconstruction term, gradient: wrong for {', '.join(wrong)}"
+                f"{', right for ' + ', '.join(b for b in ('W1', 'W2', 'b1', 'b2') if b not in wrong) if len(wrong) < 4 else ''}"
+                f"{hint}")
+    # 2. weight decay (its own difference to the lambda_ = 0 result)
+    (dc, dg), (edc, edg) = parts["decay"]
+    W1, W2, b1, b2 = _n08_unpack(theta, v, h)
+    decay, edecay = dc - rc, edc - erc
+    if abs(decay - edecay) > 1e-9 * abs(edecay):
+        found = True
+        with_bias = lambda_ / 2 * (np.sum(W1**2) + np.sum(W2**2) + np.sum(b1**2) + np.sum(b2**2))
+        hints = [(2 * edecay, "twice the expected: the weight decay is lambda_/2 times the "
+                              "sum of squared weights"),
+                 (with_bias, "the biases are included; weight decay applies to W1 and W2 "
+                             "only"),
+                 (edecay / 2, "half the expected: lambda_/2 (||W1||^2 + ||W2||^2), not "
+                              "lambda_/4"),
+                 (lambda_ / 2 * np.sum(W1**2), "only W1 is decayed; add ||W2||^2"),
+                 (0.0, "it is missing")]
+        hint = next((t for val, t in hints if abs(decay - val) <= 1e-9 * max(abs(val), 1e-12)),
+                    f"it adds {decay:.6g} to the cost, expected {edecay:.6g}")
+        fb.fail(f"weight-decay term (the cost with lambda_ = {lambda_} minus with lambda_ = "
+                f"0): {hint}")
+    wrong = _n08_wrong_blocks(dg - rg, edg - erg, v, h)
+    if wrong:
+        found = True
+        if set(wrong) <= {"b1", "b2"}:
+            hint = "the biases are decayed too; their gradient gets no lambda_ term"
+        else:
+            hint = "the weight-decay part of the gradient is lambda_ * W1 and lambda_ * W2"
+        fb.fail(f"weight-decay term, gradient: wrong for {', '.join(wrong)} -- {hint}")
+    # 3. sparsity (its own difference to the beta = 0 result)
+    (sc, sg), (esc, esg) = parts["sparsity"]
+    sp, esp = sc - rc, esc - erc
+    if abs(sp - esp) > 1e-9 * abs(esp):
+        found = True
+        fb.fail(f"sparsity term (the cost with beta = {beta} minus with beta = 0): it adds "
+                f"{sp:.6g}, expected beta * sum_j KL(rho || rho_hat_j) = {esp:.6g}; rho_hat "
+                "is the mean of a2 over the examples (axis=1)")
+    wrong = _n08_wrong_blocks(sg - rg, esg - erg, v, h)
+    if wrong:
+        found = True
+        ge, ee = _n08_blocks(sg - rg, v, h), _n08_blocks(esg - erg, v, h)
+        b = wrong[0]
+        ratio = float(np.sum(ge[b] * ee[b]) / np.sum(ee[b] * ee[b]))
+        if abs(ratio - 1 / m) < 1e-3 / m:
+            hint = ("it is 1/m of the expected: the sparsity term enters delta2 without a "
+                    "1/m (the 1/m of rho_hat cancels the 1/m of the average)")
+        elif abs(ratio - m) < 1e-3 * m:
+            hint = "it is m times the expected: divide the sums over the examples by m"
+        elif abs(ratio + 1) < 1e-3:
+            hint = "its sign is flipped: delta2 gets + beta (-rho/rho_hat + (1-rho)/(1-rho_hat))"
+        elif abs(ratio - 1 / beta) < 1e-3:
+            hint = "beta is missing from the sparsity term of delta2"
+        else:
+            hint = ("it enters delta2 = (W2.T @ delta3 + sparsity[:, None]) * f'(z2) -- "
+                    "inside the bracket, so f'(z2) multiplies it too")
+        extra = [b for b in wrong if b not in ("W1", "b1")]
+        fb.fail(f"sparsity term, gradient: wrong for {', '.join(wrong)}: {hint}"
+                + (f" (it should not change {', '.join(extra)} at all)" if extra else ""))
+    if not found:
+        fb.fail("each term is right on its own, but not all three together: does your "
+                "function use its arguments lambda_, sparsity_param and beta (and not "
+                "variables of the notebook with the same meaning)?")
+    return fb.report()
+
+
+def check_rho_for_digits(rho):
+    """Judge a choice of the sparsity target rho for the 8x8 digits by training with it.
+
+    Trains 49 hidden units on the 1797 digits (lambda_ = 3e-3, beta = 3, 150 L-BFGS
+    iterations, seed 0; a second or two) and reports what the code does: how many units
+    never switch on (a2 > 0.5 for no digit), how many are on for a typical digit, and the
+    reconstruction error against that of always answering the average digit. Accepted
+    when at most 10% of the units are silent (the code is used) and at most 15% are on for
+    the average digit (the code is sparse).
+    """
+    from .data import load_digits
+    from .training import train
+
+    fb = Feedback("rho for digits")
+    if rho is None:
+        fb.fail("not answered yet: set rho to your choice, a number between 0 and 1")
+        return fb.report()
+    try:
+        rho = float(rho)
+    except (TypeError, ValueError):
+        fb.fail(f"rho must be a number between 0 and 1, got {rho!r}")
+        return fb.report()
+    if not 0 < rho < 1:
+        fb.fail(f"rho is a target average activation of a sigmoid unit, strictly between 0 "
+                f"and 1; got {rho}")
+        return fb.report()
+    data = load_digits()[0]
+    h = 49
+    res = train(data, h, lambda_=3e-3, sparsity_param=rho, beta=3.0, max_iter=150, rng=0,
+                progress=False)
+    a2 = res.hidden_activations(data)
+    on = a2 > 0.5
+    silent = int(np.sum(~on.any(axis=1)))
+    per_digit = float(on.sum(axis=0).mean())
+    err = 0.5 * np.sum((res.reconstruct(data) - data) ** 2) / data.shape[1]
+    mean_err = 0.5 * np.sum((data - data.mean(axis=1, keepdims=True)) ** 2) / data.shape[1]
+    print(f"rho = {rho:g}: {silent} of {h} units never switch on (a2 > 0.5); "
+          f"{per_digit:.2g} units on for the average digit; reconstruction error "
+          f"{err:.3g} (always answering the average digit: {mean_err:.3g}).")
+    if silent > 0.1 * h:
+        msg = (f"{silent} of the {h} units never switch on for any digit: rho = {rho:g} is "
+               "too small for these images. The penalty holds every unit near rho on "
+               "average, and a digit covers about a third of the picture: a unit that fires "
+               "for a stroke fires for many digits, so its average cannot stay that low")
+        if err > 0.95 * mean_err:
+            msg += ("; the code carries almost nothing -- the reconstruction is no better "
+                    "than the average digit")
+        fb.fail(msg)
+    elif per_digit > 0.15 * h:
+        fb.fail(f"{per_digit:.2g} of {h} units ({per_digit / h:.0%}) are on for the average "
+                f"digit: with rho = {rho:g} the code is no longer sparse. The error is low, but "
+                "each unit no longer stands for one part of a digit")
+    return fb.report()
 # === end 08 =============================================================================
 
 # === 09 Beyond KL: L1 and TopK ==========================================================

@@ -1,0 +1,330 @@
+"""Notebook 07's section of sae_lib.exercises: peak_traced_memory, ColumnReader and the
+checkers of its exercises (the first pass in chunks; predicting the full batch's memory; a
+chunk size for a memory budget).
+
+Each checker passes a correct answer, names each planted mistake, and never raises.
+"""
+
+import numpy as np
+import pytest
+
+from sae_lib import initialize_parameters, sigmoid
+from sae_lib.exercises import (
+    ColumnReader,
+    check_chunk_size_for_budget,
+    check_full_batch_memory_prediction,
+    check_rho_hat_in_chunks,
+    peak_traced_memory,
+)
+from sae_lib.objective import cost_and_grad
+
+
+def verdict(capsys, checker, *args):
+    ok = checker(*args)
+    out = capsys.readouterr().out
+    return ok, out
+
+
+# --- peak_traced_memory and ColumnReader ---------------------------------------------------
+def test_peak_traced_memory_sees_numpy_arrays_and_returns_the_result():
+    def make(n):
+        a = np.ones(n)
+        return float(a.sum())
+
+    result, peak = peak_traced_memory(make, 1_000_000)
+    assert result == 1_000_000.0
+    assert 8_000_000 <= peak < 8_500_000
+    _, small = peak_traced_memory(make, 1000)
+    assert small < 100_000
+
+
+def test_peak_traced_memory_counts_only_what_the_call_adds():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        held = np.ones(2_000_000)                  # 16 MB allocated before the call
+        _, peak = peak_traced_memory(lambda: np.zeros(100_000).sum())
+        assert 800_000 <= peak < 1_000_000
+        assert tracemalloc.is_tracing()            # an outer trace is left running
+        del held
+    finally:
+        tracemalloc.stop()
+
+
+def test_peak_of_full_batch_is_linear_in_m_and_chunked_is_not():
+    theta = initialize_parameters(25, 64, 0)
+    data = np.random.default_rng(0).uniform(0, 1, (64, 20_000))
+    args = (theta, 64, 25, 1e-4, 0.01, 3.0)
+    _, full_1 = peak_traced_memory(cost_and_grad, *args, data[:, :10_000])
+    _, full_2 = peak_traced_memory(cost_and_grad, *args, data)
+    _, chunk_1 = peak_traced_memory(cost_and_grad, *args, data[:, :10_000], chunk_size=1000)
+    _, chunk_2 = peak_traced_memory(cost_and_grad, *args, data, chunk_size=1000)
+    assert 1.9 < full_2 / full_1 < 2.1
+    assert chunk_2 == pytest.approx(chunk_1, rel=0.05)
+
+
+def test_column_reader_serves_column_slices_and_records_them():
+    data = np.arange(12.0).reshape(3, 4)
+    r = ColumnReader(data, 2)
+    assert r.shape == (3, 4) and r.ndim == 2 and r.dtype == data.dtype and len(r) == 3
+    assert np.array_equal(r[:, 0:2], data[:, 0:2])
+    assert np.array_equal(r[:, 3:10], data[:, 3:])       # stops at m, like an array
+    assert np.array_equal(r[..., 2:3], data[:, 2:3])
+    assert r.reads == [(0, 2), (3, 4), (2, 3)]
+    chunk = r[:, 0:1]
+    chunk[:] = -1                                         # a copy: the data stay intact
+    assert data[0, 0] == 0
+
+
+@pytest.mark.parametrize("bad, error, words", [
+    (lambda r: r[:, 0:3], MemoryError, "read 3 columns at once"),
+    (lambda r: np.asarray(r), MemoryError, "whole data set into one array"),
+    (lambda r: r[0], TypeError, "data[:, start:stop]"),
+    (lambda r: r[:, 1], TypeError, "data[:, start:stop]"),
+    (lambda r: r[:, 0:4:2], TypeError, "without a step"),
+    (lambda r: list(r), TypeError, "range(0, m, chunk_size)"),
+])
+def test_column_reader_refuses_reading_too_much_or_otherwise(bad, error, words):
+    r = ColumnReader(np.zeros((3, 4)), 2)
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")
+                       .replace("[", r"\[").replace("]", r"\]")):
+        bad(r)
+
+
+# --- Exercise 1: rho_hat_in_chunks -----------------------------------------------------------
+def good(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    a2_sum = np.zeros(W1.shape[0])
+    for start in range(0, m, chunk_size):
+        X = data[:, start:start + chunk_size]
+        a2_sum += sigmoid(W1 @ X + b1[:, None]).sum(axis=1)
+    return a2_sum / m
+
+
+def good_with_min(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    total = 0
+    start = 0
+    while start < m:
+        stop = min(start + chunk_size, m)
+        total = total + sigmoid(W1 @ data[:, start:stop] + b1[:, None]).sum(axis=1)
+        start = stop
+    return total / m
+
+
+def dropped_last(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    a2_sum = np.zeros(W1.shape[0])
+    for k in range(m // chunk_size):
+        X = data[:, k * chunk_size:(k + 1) * chunk_size]
+        a2_sum += sigmoid(W1 @ X + b1[:, None]).sum(axis=1)
+    return a2_sum / m
+
+
+def off_by_one(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    a2_sum = np.zeros(W1.shape[0])
+    for start in range(0, m, chunk_size):
+        X = data[:, start:start + chunk_size - 1]
+        a2_sum += sigmoid(W1 @ X + b1[:, None]).sum(axis=1)
+    return a2_sum / m
+
+
+def overlapping(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    a2_sum = np.zeros(W1.shape[0])
+    for start in range(0, m, max(1, chunk_size - 1)):
+        X = data[:, start:start + chunk_size]
+        a2_sum += sigmoid(W1 @ X + b1[:, None]).sum(axis=1)
+    return a2_sum / m
+
+
+def mean_of_means(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    means = [sigmoid(W1 @ data[:, s:s + chunk_size] + b1[:, None]).mean(axis=1)
+             for s in range(0, m, chunk_size)]
+    return np.mean(means, axis=0)
+
+
+def by_chunks_times_size(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    n_chunks = -(-m // chunk_size)
+    return good(W1, b1, data, chunk_size) * m / (n_chunks * chunk_size)
+
+
+def overwrite(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    for start in range(0, m, chunk_size):
+        a2_sum = sigmoid(W1 @ data[:, start:start + chunk_size] + b1[:, None]).sum(axis=1)
+    return a2_sum / m
+
+
+def loads_everything(W1, b1, data, chunk_size):
+    X = np.asarray(data)
+    return sigmoid(W1 @ X + b1[:, None]).mean(axis=1)
+
+
+def one_big_read(W1, b1, data, chunk_size):
+    X = data[:, 0:data.shape[1]]
+    return sigmoid(W1 @ X + b1[:, None]).mean(axis=1)
+
+
+def averages_z2(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    return sum((W1 @ data[:, s:s + chunk_size] + b1[:, None]).sum(axis=1)
+               for s in range(0, m, chunk_size)) / m
+
+
+def no_bias(W1, b1, data, chunk_size):
+    return good(W1, np.zeros_like(b1), data, chunk_size)
+
+
+def column_vector(W1, b1, data, chunk_size):
+    return good(W1, b1, data, chunk_size)[:, None]
+
+
+def per_example(W1, b1, data, chunk_size):
+    m = data.shape[1]
+    return np.concatenate([sigmoid(W1 @ data[:, s:s + chunk_size] + b1[:, None]).mean(axis=0)
+                           for s in range(0, m, chunk_size)])
+
+
+def returns_sum(W1, b1, data, chunk_size):
+    return good(W1, b1, data, chunk_size) * data.shape[1]
+
+
+def forgot_return(W1, b1, data, chunk_size):
+    good(W1, b1, data, chunk_size)
+
+
+def stub(W1, b1, data, chunk_size):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("fn", [good, good_with_min])
+def test_rho_hat_in_chunks_accepts_correct_versions(capsys, fn):
+    ok, out = verdict(capsys, check_rho_hat_in_chunks, fn)
+    assert ok is True
+    assert "✓ rho_hat_in_chunks" in out
+
+
+@pytest.mark.parametrize("fn, words", [
+    (dropped_last, "the last, partial chunk (columns 100..102) was never read"),
+    (off_by_one, "off by one: the last column of each chunk"),
+    (overlapping, "were read more than once"),
+    (mean_of_means, "you averaged the chunk means"),
+    (by_chunks_times_size, "(number of chunks) x chunk_size"),
+    (overwrite, "only the last chunk's sum survived"),
+    (loads_everything, "whole data set into one array"),
+    (one_big_read, "you read 103 columns at once"),
+    (averages_z2, "you averaged z2"),
+    (no_bias, "b1 is missing"),
+    (column_vector, "return a vector of shape (5,)"),
+    (per_example, "average over the examples (the columns)"),
+    (returns_sum, "you returned the sum of the activations"),
+    (forgot_return, "did you forget `return`?"),
+    (stub, "not implemented yet"),
+])
+def test_rho_hat_in_chunks_names_each_mistake(capsys, fn, words):
+    ok, out = verdict(capsys, check_rho_hat_in_chunks, fn)
+    assert ok is False
+    assert "✗ rho_hat_in_chunks" in out
+    assert words in out, out
+
+
+# --- Exercise 2: predicting the full batch's memory -----------------------------------------
+V, H, M = 784, 196, 10_000
+
+
+def test_memory_prediction_accepts_a_close_answer_and_explains(capsys):
+    right = 8 * (H + 1 + 2 * V) * M / 1e6                  # 141 MB; measured about 147
+    ok, out = verdict(capsys, check_full_batch_memory_prediction, right)
+    assert ok is True
+    assert "✓" in out and "8 x (196 + 1 + 2 x 784) = 14120 bytes" in out
+    ok, _ = verdict(capsys, check_full_batch_memory_prediction, 150)
+    assert ok is True
+
+
+@pytest.mark.parametrize("answer, words", [
+    (None, "not answered yet"),
+    ("lots", "must be a number of MB"),
+    (-3, "positive number of MB"),
+    (8 * (H + V) * M / 1e6, "you counted a2 and a3"),
+    ((H + 1 + 2 * V) * M / 1e6, "a float64 takes 8 bytes"),
+    (8 * (H + 1 + 3 * V) * M / 1e6, "the data itself was allocated before"),
+    (8 * V * M / 1e6, "the size of the data alone"),
+    (141.2e6, "looks like bytes"),
+    (0.141, "looks like gigabytes"),
+    (1000, "times the measured peak"),
+])
+def test_memory_prediction_names_each_slip(capsys, answer, words):
+    ok, out = verdict(capsys, check_full_batch_memory_prediction, answer)
+    assert ok is False
+    assert words in out, out
+    if isinstance(answer, float) and 1 < answer < 1e5:
+        assert "measured peak" in out        # a wrong number is answered with the measurement
+
+
+# --- Exercise 3: chunk size for a memory budget ----------------------------------------------
+def measured_budget(budget_mb, visible_size, hidden_size):
+    """Measure at two chunk sizes, fit a line, solve for the budget (the solution)."""
+    rng = np.random.default_rng(0)
+    theta = initialize_parameters(hidden_size, visible_size, rng)
+    data = rng.uniform(0, 1, (visible_size, 5000))   # several chunks of each size
+    peaks = []
+    for c in (1000, 2000):     # large enough for the chunk's arrays to dominate the peak
+        _, p = peak_traced_memory(cost_and_grad, theta, visible_size, hidden_size, 1e-4,
+                                  0.1, 3.0, data, chunk_size=c)
+        peaks.append(p)
+    per_example = (peaks[1] - peaks[0]) / 1000
+    fixed = peaks[0] - 1000 * per_example
+    return int(0.95 * (budget_mb * 1e6 - fixed) / per_example)
+
+
+def counted_budget(budget_mb, visible_size, hidden_size):
+    h, v = hidden_size, visible_size
+    fixed = 5 * 8 * (2 * h * v + h + v)
+    return int(0.9 * (budget_mb * 1e6 - fixed) // (8 * (3 * h + 1 + 2 * v)))
+
+
+def full_batch_count(budget_mb, visible_size, hidden_size):
+    # the full batch's count without the fixed part: too large once the arrays of the
+    # previous chunk are counted -- and with no margin
+    return int(budget_mb * 1e6 // (8 * (hidden_size + 1 + 2 * visible_size)))
+
+
+def tiny(budget_mb, visible_size, hidden_size):
+    return 10
+
+
+def as_float(budget_mb, visible_size, hidden_size):
+    return budget_mb * 1e6 / 3000
+
+
+def enormous(budget_mb, visible_size, hidden_size):
+    return 10**9
+
+
+def zero(budget_mb, visible_size, hidden_size):
+    return 0
+
+
+@pytest.mark.parametrize("fn", [measured_budget, counted_budget])
+def test_chunk_size_for_budget_accepts_measured_and_counted_answers(capsys, fn):
+    ok, out = verdict(capsys, check_chunk_size_for_budget, fn)
+    assert ok is True, out
+
+
+@pytest.mark.parametrize("fn, words", [
+    (full_batch_count, "of the budget. Count every array"),
+    (tiny, "only 2% of the budget"),
+    (as_float, "return a whole number of examples (an int)"),
+    (enormous, "cannot fit in 8 MB"),
+    (zero, "must be at least 1"),
+    (lambda b, v, h: (_ for _ in ()).throw(NotImplementedError), "not implemented yet"),
+])
+def test_chunk_size_for_budget_names_each_mistake(capsys, fn, words):
+    ok, out = verdict(capsys, check_chunk_size_for_budget, fn)
+    assert ok is False
+    assert words in out, out

@@ -1,0 +1,206 @@
+"""Notebook 08's section of sae_lib.exercises: the loop version of the objective and the
+checkers of the vectorisation exercise and of the choice of rho for the digits.
+
+Each checker passes a correct answer, names each planted mistake, and never raises.
+"""
+
+import numpy as np
+import pytest
+
+from sae_lib import (
+    kl_divergence,
+    load_digits,
+    pack_parameters,
+    relative_difference,
+    sigmoid,
+    sparse_autoencoder_cost,
+    unpack_parameters,
+)
+from sae_lib.exercises import (
+    check_rho_for_digits,
+    check_vectorized_cost,
+    loop_sparse_autoencoder_cost,
+)
+from sae_lib.objective import initialize_parameters
+
+
+def verdict(capsys, checker, *args):
+    ok = checker(*args)
+    return ok, capsys.readouterr().out
+
+
+# --- the loop version -------------------------------------------------------------------------
+@pytest.mark.parametrize("lambda_,rho,beta", [(3e-3, 0.1, 3.0), (0.0, 0.01, 0.0),
+                                              (1e-2, 0.3, 10.0)])
+def test_loop_version_equals_the_vectorised_library_function(lambda_, rho, beta):
+    data = load_digits()[0][:, :150]
+    rng = np.random.default_rng(2)
+    theta = initialize_parameters(16, 64, rng)
+    theta[2 * 16 * 64:] = rng.normal(0, 0.5, 16 + 64)
+    c1, g1 = loop_sparse_autoencoder_cost(theta, 64, 16, lambda_, rho, beta, data)
+    c2, g2 = sparse_autoencoder_cost(theta, 64, 16, lambda_, rho, beta, data)
+    assert c1 == pytest.approx(c2, rel=1e-12)
+    assert relative_difference(g1, g2) < 1e-12
+
+
+# --- Exercise 1: the vectorised cost ------------------------------------------------------------
+def make_cost(recon_half=0.5, mean=True, decay_biases_cost=False, decay_biases_grad=False,
+              decay_factor=0.5, sparsity_over_m=False, sparsity_no_fprime=False,
+              sparsity_sign=1.0, sparsity_beta=True, use_args=True, sparsity_in_cost=True,
+              b_sum_axis=1, return_blocks=False):
+    """A vectorised cost with optional planted mistakes (defaults: correct)."""
+    def cost_fn(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data):
+        if not use_args:
+            lambda_, beta = 3e-3, 3.0               # the notebook's values, not the arguments
+        W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
+        m = data.shape[1]
+        rho = sparsity_param
+        a2 = sigmoid(W1 @ data + b1[:, None])
+        a3 = sigmoid(W2 @ a2 + b2[:, None])
+        rho_hat = a2.mean(axis=1)
+        n = m if mean else 1
+        decay = np.sum(W1 ** 2) + np.sum(W2 ** 2)
+        if decay_biases_cost:
+            decay += np.sum(b1 ** 2) + np.sum(b2 ** 2)
+        cost = (recon_half * np.sum((a3 - data) ** 2) / n + lambda_ * decay_factor * decay
+                + (beta * np.sum(kl_divergence(rho, rho_hat)) if sparsity_in_cost else 0))
+        delta3 = (a3 - data) * a3 * (1 - a3)
+        sp = (beta if sparsity_beta else 1.0) * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+        sp = sparsity_sign * sp / (m if sparsity_over_m else 1)
+        if sparsity_no_fprime:
+            delta2 = (W2.T @ delta3) * a2 * (1 - a2) + sp[:, None]
+        else:
+            delta2 = (W2.T @ delta3 + sp[:, None]) * a2 * (1 - a2)
+        W1grad = delta2 @ data.T / n + lambda_ * W1
+        W2grad = delta3 @ a2.T / n + lambda_ * W2
+        b1grad = delta2.sum(axis=b_sum_axis) / n
+        b2grad = delta3.sum(axis=b_sum_axis) / n
+        if decay_biases_grad:
+            b1grad = b1grad + lambda_ * b1
+            b2grad = b2grad + lambda_ * b2
+        if return_blocks:
+            return cost, (W1grad, W2grad, b1grad, b2grad)
+        return cost, pack_parameters(W1grad, W2grad, b1grad, b2grad)
+    return cost_fn
+
+
+def test_vectorized_cost_accepts_a_correct_version(capsys):
+    ok, out = verdict(capsys, check_vectorized_cost, make_cost())
+    assert ok is True
+    assert "✓ vectorized_cost" in out
+    ok, _ = verdict(capsys, check_vectorized_cost, sparse_autoencoder_cost)
+    assert ok is True
+
+
+def test_vectorized_cost_says_when_the_loop_is_still_there(capsys):
+    def looped(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data):
+        W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
+        m = data.shape[1]
+        a2 = np.empty((hidden_size, m))
+        for i in range(m):                               # one column at a time
+            a2[:, i] = sigmoid(W1 @ data[:, i] + b1)
+        rho = sparsity_param
+        rho_hat = a2.mean(axis=1)
+        a3 = sigmoid(W2 @ a2 + b2[:, None])
+        cost = (0.5 * np.sum((a3 - data) ** 2) / m
+                + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+                + beta * np.sum(kl_divergence(rho, rho_hat)))
+        delta3 = (a3 - data) * a3 * (1 - a3)
+        sp = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+        delta2 = (W2.T @ delta3 + sp[:, None]) * a2 * (1 - a2)
+        return cost, pack_parameters(delta2 @ data.T / m + lambda_ * W1,
+                                     delta3 @ a2.T / m + lambda_ * W2,
+                                     delta2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+
+    ok, out = verdict(capsys, check_vectorized_cost, looped)
+    assert ok is False
+    assert "the result is right, but your function ran" in out
+    assert "still loops over the examples" in out
+
+
+@pytest.mark.parametrize("bug, words", [
+    (dict(recon_half=1.0), "reconstruction term (the cost with lambda_ = 0, beta = 0): it is "
+                           "twice the expected: the 1/2"),
+    (dict(mean=False), "it is m times the expected: average over the examples"),
+    (dict(mean=False), "sparsity term, gradient: wrong for W1, b1: it is m times the "
+                       "expected"),
+    (dict(decay_biases_cost=True), "the biases are included; weight decay applies to W1 and "
+                                   "W2 only"),
+    (dict(decay_factor=1.0), "weight-decay term (the cost with lambda_ = 0.002 minus with "
+                             "lambda_ = 0): twice the expected"),
+    (dict(decay_biases_grad=True), "weight-decay term, gradient: wrong for b1, b2 -- the "
+                                   "biases are decayed too"),
+    (dict(sparsity_over_m=True), "sparsity term, gradient: wrong for W1, b1: it is 1/m of "
+                                 "the expected"),
+    (dict(sparsity_sign=-1.0), "its sign is flipped"),
+    (dict(sparsity_beta=False), "beta is missing from the sparsity term of delta2"),
+    (dict(sparsity_no_fprime=True), "inside the bracket, so f'(z2) multiplies it too"),
+    (dict(sparsity_in_cost=False), "sparsity term (the cost with beta = 2.5 minus with beta "
+                                   "= 0): it adds 0"),
+    (dict(use_args=False), "whatever lambda_ and beta are"),
+    (dict(return_blocks=True), "grad must be a vector of length 1225 laid out like theta"),
+])
+def test_vectorized_cost_names_which_term_is_wrong(capsys, bug, words):
+    ok, out = verdict(capsys, check_vectorized_cost, make_cost(**bug))
+    assert ok is False
+    assert "✗ vectorized_cost" in out
+    assert words in out, out
+
+
+def test_vectorized_cost_bias_gradient_summed_over_units(capsys):
+    ok, out = verdict(capsys, check_vectorized_cost, make_cost(b_sum_axis=0))
+    assert ok is False
+    assert "your function raised" in out or "wrong for b1, b2" in out, out
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda *a: (_ for _ in ()).throw(NotImplementedError), "not implemented yet"),
+    (lambda *a: None, "return a pair (cost, grad)"),
+    (lambda *a: 1 / 0, "your function raised ZeroDivisionError"),
+])
+def test_vectorized_cost_reports_stubs_and_crashes(capsys, fn, words):
+    ok, out = verdict(capsys, check_vectorized_cost, fn)
+    assert ok is False
+    assert words in out, out
+
+
+def test_vectorized_cost_tracing_leaves_no_trace_function_behind():
+    import sys
+
+    before = sys.gettrace()
+    check_vectorized_cost(make_cost())
+    check_vectorized_cost(lambda *a: 1 / 0)
+    assert sys.gettrace() is before
+
+
+# --- Exercise 2: rho for the digits ---------------------------------------------------------------
+def test_rho_for_digits_accepts_ufldl_choice_and_reports_measurements(capsys):
+    ok, out = verdict(capsys, check_rho_for_digits, 0.1)
+    assert ok is True
+    assert "rho = 0.1:" in out and "units never switch on" in out
+    assert "✓ rho for digits" in out
+
+
+def test_rho_for_digits_too_small_silences_the_code(capsys):
+    ok, out = verdict(capsys, check_rho_for_digits, 0.01)
+    assert ok is False
+    assert "49 of the 49 units never switch on" in out
+    assert "no better than the average digit" in out
+
+
+def test_rho_for_digits_too_large_is_not_sparse(capsys):
+    ok, out = verdict(capsys, check_rho_for_digits, 0.5)
+    assert ok is False
+    assert "the code is no longer sparse" in out
+
+
+@pytest.mark.parametrize("answer, words", [
+    (None, "not answered yet"),
+    ("small", "must be a number between 0 and 1"),
+    (1.5, "strictly between 0"),
+    (0, "strictly between 0"),
+])
+def test_rho_for_digits_rejects_non_answers(capsys, answer, words):
+    ok, out = verdict(capsys, check_rho_for_digits, answer)
+    assert ok is False
+    assert words in out
