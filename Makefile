@@ -16,6 +16,7 @@ TEST_ENV := OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 MKL_NUM_THREADS=2
 help:
 	@echo "make lab     - set up .venv and open the notebooks in JupyterLab (LAB_ARGS=... passes options)"
 	@echo "make test    - set up .venv and run the whole test suite"
+	@echo "make student - notebooks without solutions or outputs, in student/ (instructors)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
