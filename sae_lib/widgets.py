@@ -113,6 +113,12 @@ class KLPenaltyExplorer(_ipw.VBox):
         super().__init__([_ipw.HBox([self.rho_slider, self.beta_slider,
                                         self.rho_hat_slider]),
                           self.image, self.readout])
+        # CSS classes, so that a browser test (or a stylesheet) can find the parts
+        for part, name in ((self, "sae-kl-explorer"), (self.rho_slider, "sae-kl-rho"),
+                           (self.beta_slider, "sae-kl-beta"),
+                           (self.rho_hat_slider, "sae-kl-rho-hat"),
+                           (self.image, "sae-kl-curves"), (self.readout, "sae-kl-readout")):
+            part.add_class(name)
         self.redraw()
 
     def _on_change(self, change):

@@ -11,7 +11,7 @@ from sae_lib.exercises import (
     PCA_AUTOENCODER_QUIZ,
     check_autoencoder_forward,
     check_pca_autoencoder_quiz,
-    check_reconstruction_error,
+    check_pca_reconstruct,
 )
 
 
@@ -24,66 +24,111 @@ def not_implemented(*args):
     raise NotImplementedError
 
 
-# --- reconstruction_error ------------------------------------------------------------------
-def reconstruction_error(X, X_hat):
-    return 0.5 * np.sum((X_hat - X) ** 2) / X.shape[1]
+# --- pca_reconstruct -----------------------------------------------------------------------
+def centred(X_train):
+    x_bar = X_train.mean(axis=1, keepdims=True)
+    return x_bar, X_train - x_bar
 
 
-def test_reconstruction_error_correct(capsys):
-    ok, out = run(check_reconstruction_error, reconstruction_error, capsys)
-    assert ok is True
-    assert out.startswith("✓ reconstruction_error: all checks passed")
+def pca_eigh(X_train, X, k):
+    x_bar, Xc = centred(X_train)
+    evals, vecs = np.linalg.eigh(Xc @ Xc.T / X_train.shape[1])
+    P = vecs[:, np.argsort(evals)[::-1][:k]]
+    return x_bar + P @ P.T @ (X - x_bar)
 
 
-def test_reconstruction_error_loop_version_also_passes(capsys):
-    def looped(X, X_hat):
-        m = X.shape[1]
-        return sum(0.5 * np.linalg.norm(X_hat[:, i] - X[:, i]) ** 2 for i in range(m)) / m
-
-    assert run(check_reconstruction_error, looped, capsys)[0] is True
+def pca_svd(X_train, X, k):
+    x_bar, Xc = centred(X_train)
+    U = np.linalg.svd(Xc, full_matrices=False)[0][:, :k]
+    return x_bar + U @ (U.T @ (X - x_bar))
 
 
-def test_reconstruction_error_stub_reported_not_raised(capsys):
-    ok, out = run(check_reconstruction_error, not_implemented, capsys)
-    assert ok is False
-    assert "✗ reconstruction_error" in out and "not implemented yet" in out
+@pytest.mark.parametrize("fn", [pca_eigh, pca_svd,
+                                lambda Xt, X, k: pca_svd(Xt, X, k) if k else
+                                np.repeat(Xt.mean(axis=1, keepdims=True), X.shape[1], axis=1)],
+                         ids=["eigh", "svd", "special_case_k0"])
+def test_pca_reconstruct_correct(fn, capsys):
+    ok, out = run(check_pca_reconstruct, fn, capsys)
+    assert ok is True and "✓ pca_reconstruct: all checks passed" in out
 
 
-RECONSTRUCTION_BUGS = {
-    "no_half": (lambda X, Xh: np.sum((Xh - X) ** 2) / X.shape[1], "the 1/2"),
-    "sum_not_mean": (lambda X, Xh: 0.5 * np.sum((Xh - X) ** 2), "you summed over the examples"),
-    "np_mean": (lambda X, Xh: 0.5 * np.mean((Xh - X) ** 2), "you averaged over all n*m numbers"),
-    "np_mean_no_half": (lambda X, Xh: np.mean((Xh - X) ** 2), "you took np.mean"),
-    "divide_by_n": (lambda X, Xh: 0.5 * np.sum((Xh - X) ** 2) / X.shape[0],
-                    "you divided by X.shape[0] = 5"),
-    "norm_not_squared": (lambda X, Xh: 0.5 * np.linalg.norm(Xh - X, axis=0).sum() / X.shape[1],
-                         "the norm is not squared"),
-    "per_example": (lambda X, Xh: 0.5 * np.sum((Xh - X) ** 2, axis=0),
-                    "one value per example, shape (8,)"),
-    "per_pixel": (lambda X, Xh: 0.5 * np.sum((Xh - X) ** 2, axis=1) / X.shape[1],
-                  "one value per pixel, shape (5,)"),
-    "absolute": (lambda X, Xh: 0.5 * np.abs(Xh - X).sum() / X.shape[1], "not absolute ones"),
-    "negative": (lambda X, Xh: -0.5 * np.sum((Xh - X) ** 2) / X.shape[1], "the sign is wrong"),
-    "no_return": (lambda X, Xh: None, "returned None"),
-    "constant": (lambda X, Xh: 0.1, "the error of a perfect reconstruction must be 0, yours is 0.1"),
+def test_pca_reconstruct_stub(capsys):
+    ok, out = run(check_pca_reconstruct, not_implemented, capsys)
+    assert ok is False and "not implemented yet" in out
+
+
+def smallest_components(X_train, X, k):
+    x_bar, Xc = centred(X_train)
+    P = np.linalg.eigh(np.cov(Xc))[1][:, :k]                  # ascending order: a bug
+    return x_bar + P @ P.T @ (X - x_bar)
+
+
+def not_centred(X_train, X, k):
+    U = np.linalg.svd(X_train, full_matrices=False)[0][:, :k]
+    return U @ U.T @ X
+
+
+def mean_not_subtracted_before_projecting(X_train, X, k):
+    U = np.linalg.svd(centred(X_train)[1], full_matrices=False)[0][:, :k]
+    return U @ U.T @ X
+
+
+def mean_not_added_back(X_train, X, k):
+    x_bar, Xc = centred(X_train)
+    U = np.linalg.svd(Xc, full_matrices=False)[0][:, :k]
+    return U @ U.T @ (X - x_bar)
+
+
+def own_mean(X_train, X, k):
+    Xc = centred(X_train)[1]
+    U = np.linalg.svd(Xc, full_matrices=False)[0][:, :k]
+    x_own = X.mean(axis=1, keepdims=True)
+    return x_own + U @ U.T @ (X - x_own)
+
+
+def per_example_mean(X_train, X, k):
+    Xc = X_train - X_train.mean(axis=0)
+    U = np.linalg.svd(Xc, full_matrices=False)[0][:, :k]
+    mu = X.mean(axis=0)
+    return mu + U @ U.T @ (X - mu)
+
+
+def fitted_on_X(X_train, X, k):
+    return pca_svd(X, X, k)
+
+
+def returns_code(X_train, X, k):
+    x_bar, Xc = centred(X_train)
+    U = np.linalg.svd(Xc, full_matrices=False)[0][:, :k]
+    return U.T @ (X - x_bar)
+
+
+PCA_BUGS = {
+    smallest_components: "you kept the k components with the SMALLEST variance: np.linalg.eigh",
+    not_centred: "the data are not centred",
+    mean_not_subtracted_before_projecting: "project X - x_bar, not X",
+    mean_not_added_back: "you forgot to add the mean back",
+    own_mean: "you centred X with its own mean",
+    per_example_mean: "you subtracted each example's (column's) mean",
+    fitted_on_X: "you fitted PCA on X",
+    returns_code: "shape (2, 7): those are the k coefficients of each example",
 }
 
 
-@pytest.mark.parametrize("kind", list(RECONSTRUCTION_BUGS))
-def test_reconstruction_error_bugs_named(kind, capsys):
-    fn, message = RECONSTRUCTION_BUGS[kind]
-    ok, out = run(check_reconstruction_error, fn, capsys)
+@pytest.mark.parametrize("fn", list(PCA_BUGS), ids=lambda f: f.__name__)
+def test_pca_reconstruct_bugs_named(fn, capsys):
+    ok, out = run(check_pca_reconstruct, fn, capsys)
     assert ok is False
-    assert message in out, out
+    assert PCA_BUGS[fn] in out, out
 
 
-def test_reconstruction_error_in_place_change_reported(capsys):
-    def in_place(X, X_hat):
-        X_hat -= X
-        return 0.5 * np.sum(X_hat ** 2) / X.shape[1]
+def test_pca_reconstruct_in_place(capsys):
+    def in_place(X_train, X, k):
+        X_train -= X_train.mean(axis=1, keepdims=True)
+        return pca_svd(X_train, X, k)
 
-    ok, out = run(check_reconstruction_error, in_place, capsys)
-    assert ok is False and "changed its argument X_hat in place" in out
+    ok, out = run(check_pca_reconstruct, in_place, capsys)
+    assert ok is False and "changed its argument X_train in place" in out
 
 
 # --- autoencoder_forward -------------------------------------------------------------------
@@ -185,7 +230,8 @@ RIGHT = {q: correct for q, (correct, _) in PCA_AUTOENCODER_QUIZ.items()}
 def test_quiz_right_answers(capsys):
     ok = check_pca_autoencoder_quiz(dict(RIGHT))
     out = capsys.readouterr().out
-    assert ok is True and "All four right" in out
+    assert ok is True and out.startswith("✓ PCA and autoencoder quiz: all checks passed.")
+    assert "finds PCA's subspace but not its axes" in out
 
 
 def test_quiz_stub_unanswered(capsys):

@@ -127,3 +127,10 @@ def test_static_figure_matches_the_explorer():
         assert len(fig.axes) == 4
     finally:
         plt.close(fig)
+
+
+def test_parts_carry_css_classes_for_the_browser(explorer):
+    assert "sae-kl-explorer" in explorer._dom_classes
+    assert "sae-kl-rho" in explorer.rho_slider._dom_classes
+    assert "sae-kl-curves" in explorer.image._dom_classes
+    assert "sae-kl-readout" in explorer.readout._dom_classes
