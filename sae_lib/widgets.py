@@ -180,6 +180,8 @@ def kl_penalty_explorer(rho=0.2, beta=1.0, rho_hat=0.5):
 # === end 02 =============================================================================
 
 # === 06: the rho / beta explorer ========================================================
+import contextlib as _contextlib
+import ctypes as _ctypes
 import io as _io
 import threading as _threading
 import time as _time
@@ -204,6 +206,48 @@ _LOG_RHO_TOLERANCE = 1e-3
 _BETA_TOLERANCE = 1e-6
 #: the rho_hat axis of the KL and histogram panels (log scale)
 _RHO_HAT_RANGE = (1e-4, 1.0)
+
+
+_BLAS_LOCAL = []
+
+
+def _numpy_blas_thread_setter():
+    """numpy's bundled OpenBLAS ``openblas_set_num_threads_local``, or None (cached)."""
+    if not _BLAS_LOCAL:
+        setter = None
+        try:
+            with open("/proc/self/maps") as maps:
+                paths = sorted({line.split()[-1] for line in maps
+                                if "numpy.libs" in line and "openblas" in line})
+            if paths:
+                setter = _ctypes.CDLL(paths[0]).openblas_set_num_threads_local
+                setter.argtypes = [_ctypes.c_int]
+                setter.restype = _ctypes.c_int
+        except (OSError, AttributeError):
+            setter = None
+        _BLAS_LOCAL.append(setter)
+    return _BLAS_LOCAL[0]
+
+
+@_contextlib.contextmanager
+def _one_blas_thread():
+    """Run numpy's matrix products on one thread -- for the calling thread only.
+
+    Training a 25-unit network multiplies small matrices, where a second BLAS thread
+    gains little on an idle machine and loses up to ten times on a busy one (threads
+    spinning against other processes). A background training also leaves the second
+    core to the kernel's main thread, which draws the panels. Uses OpenBLAS's
+    thread-local setting (numpy's bundled OpenBLAS >= 0.3.27); elsewhere does nothing.
+    """
+    setter = _numpy_blas_thread_setter()
+    if setter is None:
+        yield
+        return
+    previous = setter(1)
+    try:
+        yield
+    finally:
+        setter(previous)
 
 
 def model_figures(theta, rho, beta, lambda_, data, hidden_size):
@@ -369,18 +413,30 @@ class ExplorerGrid:
         Runs :func:`sae_lib.train` in chunks of ``chunk`` iterations (at most ``max_iter``
         in all, stopping early once L-BFGS converges), calling ``on_progress(iterations)``
         after each chunk and giving up (returning None) as soon as ``cancelled()`` is true.
-        ``start``: the grid index to warm-start from (default: the nearest). Returns an
+        ``start``: the grid index to warm-start from (default: the nearest). numpy's BLAS
+        runs on one thread meanwhile (see :func:`_one_blas_thread`). Returns an
         :class:`ExplorerModel` with ``source="trained"``.
         """
-        from .training import train
-
         i, j = self.nearest(rho, beta) if start is None else start
         data = self.training_patches()
-        theta = self.theta[i, j]
+        with _one_blas_thread():
+            theta, done = self._train_chunks(data, rho, beta, self.theta[i, j], max_iter,
+                                             chunk, on_progress, cancelled)
+            if theta is None:
+                return None
+            figs = model_figures(theta, rho, beta, self.lambda_, data, self.hidden_size)
+        return ExplorerModel(rho=float(rho), beta=float(beta), lambda_=self.lambda_,
+                             theta=theta, visible_size=self.visible_size,
+                             hidden_size=self.hidden_size, source="trained",
+                             grid_index=(i, j), n_iter=done, **figs)
+
+    def _train_chunks(self, data, rho, beta, theta, max_iter, chunk, on_progress, cancelled):
+        from .training import train
+
         done = 0
         while done < max_iter:
             if cancelled is not None and cancelled():
-                return None
+                return None, done
             step = min(chunk, max_iter - done)
             result = train(data, self.hidden_size, lambda_=self.lambda_, sparsity_param=rho,
                            beta=beta, max_iter=step, theta0=theta, progress=False)
@@ -391,12 +447,8 @@ class ExplorerGrid:
             if result.n_iter < step:  # converged before the chunk's end
                 break
         if cancelled is not None and cancelled():
-            return None
-        figs = model_figures(theta, rho, beta, self.lambda_, data, self.hidden_size)
-        return ExplorerModel(rho=float(rho), beta=float(beta), lambda_=self.lambda_,
-                             theta=theta, visible_size=self.visible_size,
-                             hidden_size=self.hidden_size, source="trained",
-                             grid_index=(i, j), n_iter=done, **figs)
+            return None, done
+        return theta, done
 
     def __repr__(self):
         return (f"ExplorerGrid({len(self.rho)} rho x {len(self.beta)} beta models, "
@@ -490,10 +542,11 @@ class RhoBetaExplorer(_ipw.VBox):
             continuous_update=False, style=style, layout=_ipw.Layout(width="48%"))
         self.rho_slider.add_class("sae-explorer-rho")
         self.beta_slider.add_class("sae-explorer-beta")
-        self.status = _ipw.HTML()
+        self.status = _ipw.HTML(layout=_ipw.Layout(flex="1 1 auto"))
         self.progress = _ipw.IntProgress(value=0, min=0, max=self.off_grid_iterations,
                                          description="training", bar_style="info",
-                                         layout=_ipw.Layout(visibility="hidden", width="40%"))
+                                         layout=_ipw.Layout(visibility="hidden", width="240px",
+                                                            flex="0 0 auto"))
 
         # --- the filters --------------------------------------------------------------
         model = g.model(*g.nearest(rho, beta))
@@ -510,7 +563,7 @@ class RhoBetaExplorer(_ipw.VBox):
         self.histogram_figure = Figure(figsize=(4.4, 3.7), dpi=80)
         FigureCanvasAgg(self.histogram_figure)
         ax = self.histogram_figure.add_axes((0.14, 0.15, 0.82, 0.76))
-        self.histogram_edges = _np.geomspace(*_RHO_HAT_RANGE, 41)
+        self.histogram_edges = _np.geomspace(*_RHO_HAT_RANGE, 101)   # 0.04 decade
         counts, _ = _np.histogram(model.rho_hat, self.histogram_edges)
         self.histogram_artist = ax.stairs(counts, self.histogram_edges, fill=True,
                                           color="C0", alpha=0.8, label=r"units' $\hat\rho_j$")
@@ -568,7 +621,7 @@ class RhoBetaExplorer(_ipw.VBox):
         self.filters_image = image(self.filters_figure, "sae-explorer-filters")
         self.histogram_image = image(self.histogram_figure, "sae-explorer-histogram")
         self.kl_image = image(self.kl_figure, "sae-explorer-kl")
-        self.figures_html = _ipw.HTML(layout=_ipw.Layout(width="360px"))
+        self.figures_html = _ipw.HTML(layout=_ipw.Layout(width="420px"))
         self.figures_html.add_class("sae-explorer-figures")
 
         self.rho_slider.observe(self._on_change, names="value")
