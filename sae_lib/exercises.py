@@ -1651,6 +1651,9 @@ def check_filter_orientation(filter_orientation, tolerance=10.0):
         if not np.array_equal(arg, w):
             fb.fail("your function changed the filter it was given; work on a copy")
             return fb.report()
+        if value is None:
+            fb.fail("your function returned None (did you forget `return`?)")
+            return fb.report()
         try:
             got = float(np.asarray(value, dtype=float).reshape(()))
         except (TypeError, ValueError):
