@@ -1742,8 +1742,8 @@ def _check_choice(name, answer, options, correct, explain):
     """A predict-then-check question: compare the learner's letter, then explain."""
     letters = ", ".join(f"'{k}'" for k in options)
     if answer is None:
-        print(f"✗ {name}: not answered yet -- set `answer` to one of {letters} "
-              "(predict first, then check).")
+        print(f"✗ {name}: not answered yet -- in the cell above, replace None by your "
+              f"prediction, one of {letters} (predict first, then check).")
         return False
     key = str(answer).strip().lower().strip("()")
     if key not in options:

@@ -33,10 +33,6 @@ def explorer(grid):
     ex.wait(60)
 
 
-def grid_index(grid, rho, beta):
-    return int(np.argmin(np.abs(np.log10(grid.rho / rho)))), int(np.argmin(np.abs(grid.beta - beta)))
-
-
 # ---------------------------------------------------------------------------------------
 # The grid file
 # ---------------------------------------------------------------------------------------
@@ -210,11 +206,14 @@ def test_typed_value_between_grid_points_trains_in_the_background(explorer, grid
     ex = explorer
     ex.rho_slider.value = 0.015                  # between 0.01 and 0.0215; nearer 0.0215
     # the first answer is immediate: the nearest grid model, and training has started
-    assert ex.model.source == "grid" and ex.model.grid_index == (4, 3)
-    _assert_panels_show(ex, grid, 4, 3)
-    nearest_png = ex.filters_image.value
-    assert "off the grid" in ex.status.value
-    assert ex.progress.layout.visibility == "visible"
+    # (holding the explorer's lock keeps the finished training from replacing it meanwhile)
+    with ex._lock:
+        assert ex.training
+        assert ex.model.source == "grid" and ex.model.grid_index == (4, 3)
+        _assert_panels_show(ex, grid, 4, 3)
+        nearest_png = ex.filters_image.value
+        assert "off the grid" in ex.status.value
+        assert ex.progress.layout.visibility == "visible"
     assert ex.wait(120)
     m = ex.model
     assert m.source == "trained" and m.rho == 0.015 and m.beta == 3.0
