@@ -1,0 +1,137 @@
+"""Benchmark UFLDL's MNIST setting (notebook 08): 784 inputs, 196 hidden units, 10,000
+images, rho = 0.1, lambda = 3e-3, beta = 3, 400 L-BFGS iterations.
+
+    .venv/bin/python benchmarks/bench_mnist.py                        # synthetic MNIST-like data
+    .venv/bin/python benchmarks/bench_mnist.py --mnist path/to/mnist  # the real files
+    .venv/bin/python benchmarks/bench_mnist.py --estimate             # no 400-iteration run
+
+Run by hand on a quiet machine; nothing here is a test.
+
+Without the MNIST files (they are not shipped, and nothing is downloaded), the images are
+MNIST-like: the 1797 shipped 8x8 digits enlarged to 20x20 and placed, like MNIST's, in a
+28x28 frame, at a random shift of up to 2 pixels each way -- 10,000 images of the same
+size and value range [0, 1] as MNIST, with a little more ink (mean pixel 0.17 against
+MNIST's 0.13). The time per evaluation depends only on the shapes; the number of L-BFGS
+evaluations per iteration depends a little on the data.
+
+Prints one table: seconds per evaluation (median of several, readable
+sparse_autoencoder_cost and fast cost_and_grad), the peak memory of one evaluation
+(tracemalloc), and the 400-iteration training run -- measured, or estimated from the time
+per evaluation and the evaluations per iteration of a 20-iteration run with --estimate.
+"""
+
+import argparse
+import os
+import platform
+import time
+
+import numpy as np
+
+from sae_lib.data import load_digits, load_mnist
+from sae_lib.exercises import peak_traced_memory
+from sae_lib.objective import cost_and_grad, initialize_parameters, sparse_autoencoder_cost
+from sae_lib.training import train
+
+VISIBLE, HIDDEN, M = 784, 196, 10_000
+SETTINGS = dict(lambda_=3e-3, sparsity_param=0.1, beta=3.0)
+
+
+def mnist_like(m=M, seed=0):
+    """(784, m) in [0, 1]: the shipped digits enlarged to 20x20 in a 28x28 frame."""
+    from scipy.ndimage import zoom
+
+    digits = load_digits()[0].T.reshape(-1, 8, 8)
+    big = np.clip(zoom(digits, (1, 2.5, 2.5), order=1), 0.0, 1.0)      # (1797, 20, 20)
+    rng = np.random.default_rng(seed)
+    which = rng.integers(len(big), size=m)
+    dy, dx = rng.integers(-2, 3, size=(2, m))
+    out = np.zeros((m, 28, 28))
+    for k in range(m):
+        top, left = 4 + dy[k], 4 + dx[k]
+        out[k, top:top + 20, left:left + 20] = big[which[k]]
+    return out.reshape(m, -1).T.copy()
+
+
+def median_seconds(fn, repeats):
+    fn()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def machine():
+    cpu = platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        if names:
+            cpu = names[0]
+    except OSError:
+        pass
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cpu}, {os.cpu_count()} cores, numpy {np.__version__}, Python "
+            f"{platform.python_version()}; load average {load:.1f} at start")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--mnist", default=None,
+                        help="MNIST images file or folder (train-images-idx3-ubyte[.gz])")
+    parser.add_argument("--estimate", action="store_true",
+                        help="estimate the 400-iteration run from a 20-iteration one")
+    parser.add_argument("--iterations", type=int, default=400)
+    parser.add_argument("--repeats", type=int, default=5)
+    args = parser.parse_args()
+
+    print(time.strftime("%Y-%m-%d %H:%M"), "--", machine())
+    if args.mnist:
+        data = load_mnist(args.mnist)[:, :M]
+        source = f"MNIST from {args.mnist}"
+    else:
+        data = mnist_like()
+        source = "MNIST-like (shipped digits enlarged to 20x20 in 28x28)"
+    m = data.shape[1]
+    print(f"{source}: {data.shape[0]} inputs x {m:,} images, mean pixel {data.mean():.3f}; "
+          f"{HIDDEN} hidden units, rho = 0.1, lambda = 3e-3, beta = 3\n")
+
+    theta = initialize_parameters(HIDDEN, VISIBLE, 0)
+    a = (theta, VISIBLE, HIDDEN, SETTINGS["lambda_"], SETTINGS["sparsity_param"],
+         SETTINGS["beta"], data)
+    t_fast = median_seconds(lambda: cost_and_grad(*a), args.repeats)
+    t_read = median_seconds(lambda: sparse_autoencoder_cost(*a), args.repeats)
+    _, peak = peak_traced_memory(cost_and_grad, *a)
+
+    if args.estimate:
+        res = train(data, HIDDEN, max_iter=20, rng=0, progress=False, **SETTINGS)
+        per_iter = res.n_evaluations / max(res.n_iter, 1)
+        total = t_fast * per_iter * args.iterations
+        run = (f"estimated: {args.iterations} iterations x {per_iter:.2f} evaluations x "
+               f"{t_fast:.3f} s")
+        final = "-"
+    else:
+        start = time.perf_counter()
+        res = train(data, HIDDEN, max_iter=args.iterations, rng=0, progress=False, **SETTINGS)
+        total = time.perf_counter() - start
+        run = (f"measured: {res.n_iter} iterations, {res.n_evaluations} evaluations "
+               f"({res.message})")
+        final = f"{res.cost:.4g}"
+
+    rows = [
+        ("one evaluation, cost_and_grad (training's)", f"{t_fast:.3f} s"),
+        ("one evaluation, sparse_autoencoder_cost (readable)", f"{t_read:.3f} s"),
+        ("peak memory of one evaluation (tracemalloc)", f"{peak / 1e6:.0f} MB"),
+        (f"training, {args.iterations} L-BFGS iterations", f"{total:.0f} s  ({run})"),
+        ("final cost", final),
+    ]
+    width = max(len(r[0]) for r in rows)
+    print(f"{'what':<{width}} | value")
+    print("-" * (width + 40))
+    for name, value in rows:
+        print(f"{name:<{width}} | {value}")
+
+
+if __name__ == "__main__":
+    main()
