@@ -7,6 +7,7 @@ A module per concept, named after the UFLDL / CS294A material:
 * :mod:`sae_lib.data`           -- natural images, patches, digits, MNIST files
 * :mod:`sae_lib.training`       -- L-BFGS and gradient descent, saving models
 * :mod:`sae_lib.visualization`  -- ``display_network``, ``show_source``
+* :mod:`sae_lib.analysis`       -- spectra, patch pictures, filter galleries (notebook 05)
 * :mod:`sae_lib.widgets`        -- the interactive explorers (KL curve, rho/beta explorer)
 * :mod:`sae_lib.exercises`      -- the checkers behind the notebooks' exercises
 * :mod:`sae_lib.variants`       -- L1 and TopK autoencoders, superposition toy data, SAE metrics
