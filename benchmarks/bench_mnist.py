@@ -1,11 +1,12 @@
 """Benchmark UFLDL's MNIST setting (notebook 08): 784 inputs, 196 hidden units, 10,000
 images, rho = 0.1, lambda = 3e-3, beta = 3, 400 L-BFGS iterations.
 
-    .venv/bin/python benchmarks/bench_mnist.py                        # synthetic MNIST-like data
+    .venv/bin/python benchmarks/bench_mnist.py                        # MNIST-like images
     .venv/bin/python benchmarks/bench_mnist.py --mnist path/to/mnist  # the real files
     .venv/bin/python benchmarks/bench_mnist.py --estimate             # no 400-iteration run
+    .venv/bin/python benchmarks/bench_mnist.py --blas-threads 1       # CPU seconds on one core
 
-Run by hand on a quiet machine; nothing here is a test.
+Run by hand; nothing here is a test.
 
 Without the MNIST files (they are not shipped, and nothing is downloaded), the images are
 MNIST-like: the 1797 shipped 8x8 digits enlarged to 20x20 and placed, like MNIST's, in a
@@ -14,23 +15,37 @@ size and value range [0, 1] as MNIST, with a little more ink (mean pixel 0.17 ag
 MNIST's 0.13). The time per evaluation depends only on the shapes; the number of L-BFGS
 evaluations per iteration depends a little on the data.
 
-Prints one table: seconds per evaluation (median of several, readable
-sparse_autoencoder_cost and fast cost_and_grad), the peak memory of one evaluation
-(tracemalloc), and the 400-iteration training run -- measured, or estimated from the time
-per evaluation and the evaluations per iteration of a 20-iteration run with --estimate.
+Prints one table: seconds per evaluation (median of several; the fast cost_and_grad that
+training uses and the readable sparse_autoencoder_cost), the peak memory of one evaluation
+(tracemalloc), and the 400-iteration training run -- measured, or with --estimate estimated
+from the time per evaluation and the evaluations per iteration of a 20-iteration run.
+Wall-clock and CPU seconds (this process, all its threads) are both given: on a machine
+shared with other work, wall-clock times of multithreaded BLAS vary wildly, while with
+--blas-threads 1 the CPU time is a stable measure, close to the time on an idle core.
 """
 
 import argparse
 import os
 import platform
+import sys
 import time
 
-import numpy as np
+# --blas-threads N must act before numpy loads its BLAS.
+if "--blas-threads" in sys.argv:
+    _n = sys.argv[sys.argv.index("--blas-threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
 
-from sae_lib.data import load_digits, load_mnist
-from sae_lib.exercises import peak_traced_memory
-from sae_lib.objective import cost_and_grad, initialize_parameters, sparse_autoencoder_cost
-from sae_lib.training import train
+import numpy as np  # noqa: E402
+
+from sae_lib.data import load_digits, load_mnist  # noqa: E402
+from sae_lib.exercises import peak_traced_memory  # noqa: E402
+from sae_lib.objective import (  # noqa: E402
+    cost_and_grad,
+    initialize_parameters,
+    sparse_autoencoder_cost,
+)
+from sae_lib.training import train  # noqa: E402
 
 VISIBLE, HIDDEN, M = 784, 196, 10_000
 SETTINGS = dict(lambda_=3e-3, sparsity_param=0.1, beta=3.0)
@@ -53,13 +68,15 @@ def mnist_like(m=M, seed=0):
 
 
 def median_seconds(fn, repeats):
-    fn()
-    times = []
+    """Median wall-clock and CPU seconds (this process, all its threads) of fn()."""
+    fn()                                                   # warm up
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 def machine():
@@ -71,9 +88,13 @@ def machine():
             cpu = names[0]
     except OSError:
         pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     return (f"{cpu}, {os.cpu_count()} cores, numpy {np.__version__}, Python "
-            f"{platform.python_version()}; load average {load:.1f} at start")
+            f"{platform.python_version()}, BLAS threads: {threads}")
+
+
+def load():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def main():
@@ -84,6 +105,8 @@ def main():
                         help="estimate the 400-iteration run from a 20-iteration one")
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--blas-threads", default=None,
+                        help="BLAS threads (set before numpy loads; 1 for stable CPU times)")
     args = parser.parse_args()
 
     print(time.strftime("%Y-%m-%d %H:%M"), "--", machine())
@@ -95,42 +118,45 @@ def main():
         source = "MNIST-like (shipped digits enlarged to 20x20 in 28x28)"
     m = data.shape[1]
     print(f"{source}: {data.shape[0]} inputs x {m:,} images, mean pixel {data.mean():.3f}; "
-          f"{HIDDEN} hidden units, rho = 0.1, lambda = 3e-3, beta = 3\n")
+          f"{HIDDEN} hidden units, rho = 0.1, lambda = 3e-3, beta = 3; load average "
+          f"{load():.1f} at start\n")
 
     theta = initialize_parameters(HIDDEN, VISIBLE, 0)
     a = (theta, VISIBLE, HIDDEN, SETTINGS["lambda_"], SETTINGS["sparsity_param"],
          SETTINGS["beta"], data)
-    t_fast = median_seconds(lambda: cost_and_grad(*a), args.repeats)
-    t_read = median_seconds(lambda: sparse_autoencoder_cost(*a), args.repeats)
+    w_fast, c_fast = median_seconds(lambda: cost_and_grad(*a), args.repeats)
+    w_read, c_read = median_seconds(lambda: sparse_autoencoder_cost(*a), args.repeats)
     _, peak = peak_traced_memory(cost_and_grad, *a)
 
     if args.estimate:
         res = train(data, HIDDEN, max_iter=20, rng=0, progress=False, **SETTINGS)
         per_iter = res.n_evaluations / max(res.n_iter, 1)
-        total = t_fast * per_iter * args.iterations
-        run = (f"estimated: {args.iterations} iterations x {per_iter:.2f} evaluations x "
-               f"{t_fast:.3f} s")
+        w_run, c_run = (t * per_iter * args.iterations for t in (w_fast, c_fast))
+        run = (f"estimated: {args.iterations} iterations x {per_iter:.2f} evaluations per "
+               "iteration x the time of one evaluation")
         final = "-"
     else:
-        start = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         res = train(data, HIDDEN, max_iter=args.iterations, rng=0, progress=False, **SETTINGS)
-        total = time.perf_counter() - start
+        w_run, c_run = time.perf_counter() - w, time.process_time() - c
         run = (f"measured: {res.n_iter} iterations, {res.n_evaluations} evaluations "
                f"({res.message})")
         final = f"{res.cost:.4g}"
 
     rows = [
-        ("one evaluation, cost_and_grad (training's)", f"{t_fast:.3f} s"),
-        ("one evaluation, sparse_autoencoder_cost (readable)", f"{t_read:.3f} s"),
-        ("peak memory of one evaluation (tracemalloc)", f"{peak / 1e6:.0f} MB"),
-        (f"training, {args.iterations} L-BFGS iterations", f"{total:.0f} s  ({run})"),
-        ("final cost", final),
+        ("one evaluation, cost_and_grad (training's)", f"{w_fast:8.3f}", f"{c_fast:8.3f}"),
+        ("one evaluation, sparse_autoencoder_cost (readable)", f"{w_read:8.3f}",
+         f"{c_read:8.3f}"),
+        (f"training, {args.iterations} L-BFGS iterations", f"{w_run:8.1f}", f"{c_run:8.1f}"),
     ]
     width = max(len(r[0]) for r in rows)
-    print(f"{'what':<{width}} | value")
-    print("-" * (width + 40))
-    for name, value in rows:
-        print(f"{name:<{width}} | {value}")
+    print(f"{'':<{width}} | {'wall s':>8} | {'CPU s':>8}")
+    print("-" * (width + 24))
+    for name, w, c in rows:
+        print(f"{name:<{width}} | {w} | {c}")
+    print(f"\ntraining run {run}; final cost {final}")
+    print(f"peak memory of one evaluation (tracemalloc): {peak / 1e6:.0f} MB")
+    print(f"load average {load():.1f} at the end")
 
 
 if __name__ == "__main__":

@@ -1,43 +1,53 @@
 """Benchmark the two-pass evaluation (notebook 07): peak memory and seconds per evaluation,
 full batch against two passes, for m from 10^4 to 10^6 patches.
 
-    .venv/bin/python benchmarks/bench_two_pass.py             # the full table (~1 minute)
-    .venv/bin/python benchmarks/bench_two_pass.py --quick     # m up to 10^5, fewer repeats
-    .venv/bin/python benchmarks/bench_two_pass.py --chunk-size 20000 --hidden 25
+    .venv/bin/python benchmarks/bench_two_pass.py                    # the full table (~1 min)
+    .venv/bin/python benchmarks/bench_two_pass.py --quick            # m up to 10^5
+    .venv/bin/python benchmarks/bench_two_pass.py --blas-threads 1   # CPU seconds on one core
 
-Run by hand on a quiet machine; nothing here is a test. The patches are written once to a
-temporary .npy file (float64, 512 MB for a million 8x8 patches) with sample_images in
-batches and opened as an np.memmap; the file is deleted at the end.
+Run by hand; nothing here is a test. The patches are written once to a temporary .npy file
+(float64, 512 MB for a million 8x8 patches) with sample_images in batches and opened as an
+np.memmap; the file is deleted at the end.
 
 * peak MB: the peak of tracemalloc during one evaluation, above what was allocated before
   (sae_lib.exercises.peak_traced_memory). tracemalloc sees every numpy buffer the
   evaluation allocates, not the memmap's pages (the operating system's page cache, which
   it can drop and re-read). Data held in memory would add 8 x 64 bytes per patch to the
-  full batch -- the "data in RAM" column.
-* seconds: the median of a few evaluations (cost and gradient) with cost_and_grad, the
-  function training uses; the two passes are timed on the same memmap.
-* extra: two passes against the full batch, in time. Pass 1 recomputes only the hidden
-  layer (one of the five hidden x visible x m matrix products of an evaluation), so about
-  +20% is the floor; chunks add a small Python overhead each.
+  full batch -- the "+ data in RAM" column.
+* seconds: the median over a few evaluations (cost and gradient) of cost_and_grad, the
+  function training uses, on the same memmap: wall-clock time, and the CPU time of this
+  process (all its threads). On a machine shared with other work, wall-clock times of
+  multithreaded BLAS vary wildly; with --blas-threads 1 the CPU time is a stable measure of
+  the work, close to the wall-clock time on an idle core.
+* two/full: two passes against the full batch. Pass 1 recomputes only the hidden layer (one
+  more hidden x visible x m matrix product to the five of an evaluation): +20% of the
+  arithmetic. Memory traffic can matter more -- see notebook 07.
 """
 
 import argparse
 import os
 import platform
 import shutil
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
+# --blas-threads N must act before numpy loads its BLAS.
+if "--blas-threads" in sys.argv:
+    _n = sys.argv[sys.argv.index("--blas-threads") + 1]
+    for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[_var] = _n
 
-from sae_lib.data import load_natural_images, sample_images
-from sae_lib.exercises import peak_traced_memory
-from sae_lib.objective import cost_and_grad, initialize_parameters
+import numpy as np  # noqa: E402
+
+from sae_lib.data import load_natural_images, sample_images  # noqa: E402
+from sae_lib.exercises import peak_traced_memory  # noqa: E402
+from sae_lib.objective import cost_and_grad, initialize_parameters  # noqa: E402
 
 
 def write_patches(path, m, batch=100_000, seed=0):
-    """A million-patch .npy file, written batch by batch; returns it opened read-only."""
+    """m patches in a .npy file, written batch by batch; returned opened read-only."""
     images = load_natural_images()
     rng = np.random.default_rng(seed)
     mm = np.lib.format.open_memmap(path, mode="w+", dtype=np.float64, shape=(64, m))
@@ -50,16 +60,18 @@ def write_patches(path, m, batch=100_000, seed=0):
 
 
 def median_seconds(fn, repeats):
-    times = []
+    """Median wall-clock and CPU seconds (this process, all its threads) of fn()."""
+    wall, cpu = [], []
     for _ in range(repeats):
-        start = time.perf_counter()
+        w, c = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
+        wall.append(time.perf_counter() - w)
+        cpu.append(time.process_time() - c)
+    return float(np.median(wall)), float(np.median(cpu))
 
 
 def machine():
-    cpu = platform.processor() or platform.machine()
+    cpu = platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
             names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
@@ -67,28 +79,33 @@ def machine():
             cpu = names[0]
     except OSError:
         pass
-    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
     return (f"{cpu}, {os.cpu_count()} cores, numpy {np.__version__}, Python "
-            f"{platform.python_version()}; load average {load:.1f} at start")
+            f"{platform.python_version()}, BLAS threads: {threads}")
+
+
+def load():
+    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="m up to 1e5, 1 repeat")
+    parser.add_argument("--quick", action="store_true", help="m up to 1e5")
     parser.add_argument("--hidden", type=int, default=25)
     parser.add_argument("--chunk-size", type=int, default=10_000)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--blas-threads", default=None,
+                        help="BLAS threads (set before numpy loads; 1 for stable CPU times)")
     parser.add_argument("--dir", default=None, help="where to write the temporary file")
     args = parser.parse_args()
 
     sizes = [10_000, 30_000, 100_000, 300_000, 1_000_000]
-    repeats = args.repeats
     if args.quick:
-        sizes, repeats = sizes[:3], 1
-    h, v = args.hidden, 64
+        sizes = sizes[:3]
+    h, v, c = args.hidden, 64, args.chunk_size
     print(time.strftime("%Y-%m-%d %H:%M"), "--", machine())
-    print(f"{v} inputs, {h} hidden units, chunk_size {args.chunk_size}, float64, "
-          f"median of {repeats} evaluation(s)\n")
+    print(f"{v} inputs, {h} hidden units, chunk_size {c:,}, float64, median of "
+          f"{args.repeats} evaluations; load average {load():.1f} at start\n")
 
     tmp = Path(tempfile.mkdtemp(dir=args.dir))
     try:
@@ -99,39 +116,40 @@ def main():
         theta = initialize_parameters(h, v, 0)
         fixed = (theta, v, h, 1e-4, 0.01, 3.0)
 
-        head = (f"{'m':>10} | {'full batch':>10} {'+data in RAM':>12} {'two passes':>10} | "
-                f"{'full s':>7} {'two-pass s':>10} {'extra':>6}")
-        print("peak memory in MB (tracemalloc), seconds per evaluation")
+        head = (f"{'m':>10} | {'peak MB: full':>13} {'+ data in RAM':>13} {'two passes':>10} | "
+                f"{'wall s: full':>12} {'two':>6} | {'CPU s: full':>11} {'two':>6} "
+                f"{'two/full':>8}")
         print(head)
         print("-" * len(head))
         for m in sizes:
             X = data[:, :m]
             _, full_peak = peak_traced_memory(cost_and_grad, *fixed, X)
-            _, two_peak = peak_traced_memory(cost_and_grad, *fixed, X,
-                                             chunk_size=args.chunk_size)
+            _, two_peak = peak_traced_memory(cost_and_grad, *fixed, X, chunk_size=c)
             np.asarray(X).sum()                    # pages in the page cache before timing
-            t_full = median_seconds(lambda: cost_and_grad(*fixed, X), repeats)
-            t_two = median_seconds(lambda: cost_and_grad(*fixed, X, chunk_size=args.chunk_size),
-                                   repeats)
-            print(f"{m:>10,} | {full_peak / 1e6:>10.1f} {(full_peak + X.nbytes) / 1e6:>12.1f} "
-                  f"{two_peak / 1e6:>10.1f} | {t_full:>7.3f} {t_two:>10.3f} "
-                  f"{t_two / t_full - 1:>+6.0%}")
+            w_full, c_full = median_seconds(lambda: cost_and_grad(*fixed, X), args.repeats)
+            w_two, c_two = median_seconds(lambda: cost_and_grad(*fixed, X, chunk_size=c),
+                                          args.repeats)
+            note = "  (one chunk)" if m <= c else ""
+            print(f"{m:>10,} | {full_peak / 1e6:>13.1f} {(full_peak + X.nbytes) / 1e6:>13.1f} "
+                  f"{two_peak / 1e6:>10.1f} | {w_full:>12.3f} {w_two:>6.3f} | {c_full:>11.3f} "
+                  f"{c_two:>6.3f} {c_two / c_full:>8.2f}{note}")
 
         m = max(sizes)
         X = data[:, :m]
-        print(f"\nchunk size at m = {m:,}: peak memory and seconds per evaluation")
-        head = f"{'chunk_size':>10} | {'peak MB':>8} | {'seconds':>8}"
+        print(f"\nchunk size, at m = {m:,}")
+        head = f"{'chunk_size':>10} | {'peak MB':>8} | {'wall s':>7} | {'CPU s':>7}"
         print(head)
         print("-" * len(head))
-        for c in (100, 1_000, 10_000, 100_000):
-            if c > m:
+        for cs in (100, 1_000, 10_000, 100_000):
+            if cs > m:
                 continue
-            _, peak = peak_traced_memory(cost_and_grad, *fixed, X, chunk_size=c)
-            t = median_seconds(lambda: cost_and_grad(*fixed, X, chunk_size=c), repeats)
-            print(f"{c:>10,} | {peak / 1e6:>8.1f} | {t:>8.3f}")
+            _, peak = peak_traced_memory(cost_and_grad, *fixed, X, chunk_size=cs)
+            w, cp = median_seconds(lambda: cost_and_grad(*fixed, X, chunk_size=cs), args.repeats)
+            print(f"{cs:>10,} | {peak / 1e6:>8.1f} | {w:>7.3f} | {cp:>7.3f}")
         del X, data
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    print(f"\nload average {load():.1f} at the end")
 
 
 if __name__ == "__main__":
