@@ -258,11 +258,14 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
     neg_W2b2[:, h] = -b2
     W2T = np.ascontiguousarray(W2.T, dtype=dtype)
 
-    if chunk_size is None or chunk_size >= m:
-        chunks = [(0, m)]
-    else:
+    if chunk_size is not None:
         chunk_size = _positive_int(chunk_size, "chunk_size")
-        chunks = [(s, min(s + chunk_size, m)) for s in range(0, m, chunk_size)]
+    step = m if chunk_size is None else min(chunk_size, m)
+    two_pass = step < m
+
+    def chunks():  # (start, end) of each chunk, made on the fly: no list growing with m
+        for s in range(0, m, step):
+            yield s, min(s + step, m)
 
     def hidden_activations(X):
         """[a2; 1] for the examples in X, shape (h + 1, n)."""
@@ -275,9 +278,9 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
         return A
 
     rho_hat = None
-    if len(chunks) > 1:                              # pass 1: rho_hat from running sums
+    if two_pass:                                     # pass 1: rho_hat from running sums
         a2_sum = np.zeros(h)
-        for s, e in chunks:
+        for s, e in chunks():
             A = hidden_activations(np.asarray(data[:, s:e], dtype=dtype))
             a2_sum += A[:h].sum(axis=1, dtype=np.float64)
         rho_hat = a2_sum / m
@@ -286,7 +289,7 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
     W2b2grad = np.zeros((v, h + 1), dtype)           # [W2grad, b2grad] (times m)
     b1grad = np.zeros(h)
     sq_err = 0.0
-    for s, e in chunks:                              # pass 2 (the only pass if unchunked)
+    for s, e in chunks():                            # pass 2 (the only pass if unchunked)
         X = np.asarray(data[:, s:e], dtype=dtype)
         A = hidden_activations(X)
         a2 = A[:h]
@@ -397,8 +400,8 @@ def validate_data(data, visible_size, name="data"):
         )
     if data.shape[1] == 0:
         raise ValueError(f"{name} has no examples (shape {data.shape}); m must be >= 1.")
-    if not np.issubdtype(data.dtype, np.floating):
-        data = data.astype(np.float64)
+    if not np.issubdtype(data.dtype, np.floating) and not isinstance(data, np.memmap):
+        data = data.astype(np.float64)  # a memmap stays on disk; chunks are converted as read
     step = max(1, 2**22 // max(1, data.shape[0]))
     for s in range(0, data.shape[1], step):
         block = data[:, s : s + step]

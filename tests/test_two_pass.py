@@ -157,7 +157,7 @@ def test_a_single_example(patches):
         assert np.array_equal(grad, full[1])
 
 
-@pytest.mark.parametrize("bad", [0, -5, 2.5])
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "100", 2000.5, float("inf"), True])
 def test_bad_chunk_sizes_are_refused(patches, bad):
     theta = problem_theta()
     with pytest.raises(ValueError, match="chunk_size must be a positive integer"):
@@ -262,3 +262,24 @@ def test_training_memory_is_flat_in_m_with_chunks(big_memmap):
     assert p_large < 1.5 * p_small, (p_small, p_large)
     # far below the activations a full-batch evaluation would hold
     assert p_large < 8 * (HIDDEN + VISIBLE) * M_LARGE / 5
+
+
+def test_integer_memmap_is_read_chunk_by_chunk(tmp_path):
+    """uint8 data on disk (like MNIST bytes) must not be converted to float in one piece."""
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    m = 100_000
+    path = tmp_path / "bytes.u8"
+    mm = np.memmap(path, dtype=np.uint8, mode="w+", shape=(VISIBLE, m))
+    mm[:] = rng.integers(0, 256, size=(VISIBLE, m), dtype=np.uint8)
+    mm.flush()
+    del mm
+    data = np.memmap(path, dtype=np.uint8, mode="r", shape=(VISIBLE, m))
+    theta = problem_theta()
+    tracemalloc.start()
+    sparse_autoencoder_cost(theta, VISIBLE, HIDDEN, 1e-4, 0.01, 3.0, data, chunk_size=1000)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    whole_as_float = VISIBLE * m * 8
+    assert peak < whole_as_float / 10
