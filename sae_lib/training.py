@@ -26,14 +26,38 @@ from .objective import (
     _positive_int,
 )
 
-__all__ = ["TrainResult", "train", "gradient_descent", "save_model", "load_model"]
+__all__ = ["ParameterViews", "TrainResult", "train", "gradient_descent", "save_model", "load_model"]
 
 MODEL_FORMAT = "sae_lib.sparse_autoencoder"
 MODEL_VERSION = 1
 
 
+class ParameterViews:
+    """``W1``, ``W2``, ``b1``, ``b2`` as views into ``self.theta``.
+
+    For any result that stores a packed ``theta`` with ``visible_size`` and
+    ``hidden_size`` (used by :class:`TrainResult` and :class:`sae_lib.variants.VariantResult`).
+    """
+
+    @property
+    def W1(self):
+        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[0]
+
+    @property
+    def W2(self):
+        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[1]
+
+    @property
+    def b1(self):
+        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[2]
+
+    @property
+    def b2(self):
+        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[3]
+
+
 @dataclass
-class TrainResult:
+class TrainResult(ParameterViews):
     """A trained sparse autoencoder and how it got there.
 
     ``theta`` is packed as ``concatenate([W1.ravel(), W2.ravel(), b1, b2])``;
@@ -54,21 +78,6 @@ class TrainResult:
     n_evaluations: int = 0
     seconds: float = 0.0
 
-    @property
-    def W1(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[0]
-
-    @property
-    def W2(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[1]
-
-    @property
-    def b1(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[2]
-
-    @property
-    def b2(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[3]
 
     @property
     def cost(self):

@@ -51,6 +51,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .training import ParameterViews
 from .objective import (
     _positive_int,
     initialize_parameters,
@@ -380,7 +381,7 @@ def rescale_for_sigmoid(data, low=0.1, high=0.9):
 # Training with Adam
 # ---------------------------------------------------------------------------------------
 @dataclass
-class VariantResult:
+class VariantResult(ParameterViews):
     """A trained L1 or TopK autoencoder (``kind`` is "l1" or "topk").
 
     Same layout as :class:`sae_lib.training.TrainResult`: ``theta`` packed as
@@ -400,21 +401,6 @@ class VariantResult:
     n_steps: int = 0
     seconds: float = 0.0
 
-    @property
-    def W1(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[0]
-
-    @property
-    def W2(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[1]
-
-    @property
-    def b1(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[2]
-
-    @property
-    def b2(self):
-        return unpack_parameters(self.theta, self.visible_size, self.hidden_size)[3]
 
     def _forward(self, data):
         data = validate_data(data, self.visible_size)
