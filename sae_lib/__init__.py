@@ -19,6 +19,7 @@ from .data import (
     load_mnist,
     load_mnist_labels,
     load_natural_images,
+    natural_image_names,
     normalize_data,
     sample_images,
     whiten_images,
