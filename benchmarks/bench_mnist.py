@@ -26,7 +26,6 @@ shared with other work, wall-clock times of multithreaded BLAS vary wildly, whil
 
 import argparse
 import os
-import platform
 import sys
 import time
 
@@ -40,6 +39,7 @@ import numpy as np  # noqa: E402
 
 from sae_lib.data import load_digits, load_mnist  # noqa: E402
 from sae_lib.exercises import peak_traced_memory  # noqa: E402
+from _common import load, machine, median_seconds  # noqa: E402  (benchmarks/ is on sys.path)
 from sae_lib.objective import (  # noqa: E402
     cost_and_grad,
     initialize_parameters,
@@ -65,36 +65,6 @@ def mnist_like(m=M, seed=0):
         top, left = 4 + dy[k], 4 + dx[k]
         out[k, top:top + 20, left:left + 20] = big[which[k]]
     return out.reshape(m, -1).T.copy()
-
-
-def median_seconds(fn, repeats):
-    """Median wall-clock and CPU seconds (this process, all its threads) of fn()."""
-    fn()                                                   # warm up
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return float(np.median(wall)), float(np.median(cpu))
-
-
-def machine():
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            cpu = names[0]
-    except OSError:
-        pass
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    return (f"{cpu}, {os.cpu_count()} cores, numpy {np.__version__}, Python "
-            f"{platform.python_version()}, BLAS threads: {threads}")
-
-
-def load():
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def main():
@@ -124,8 +94,9 @@ def main():
     theta = initialize_parameters(HIDDEN, VISIBLE, 0)
     a = (theta, VISIBLE, HIDDEN, SETTINGS["lambda_"], SETTINGS["sparsity_param"],
          SETTINGS["beta"], data)
-    w_fast, c_fast = median_seconds(lambda: cost_and_grad(*a), args.repeats)
-    w_read, c_read = median_seconds(lambda: sparse_autoencoder_cost(*a), args.repeats)
+    w_fast, c_fast = median_seconds(lambda: cost_and_grad(*a), args.repeats, warmup=True)
+    w_read, c_read = median_seconds(lambda: sparse_autoencoder_cost(*a), args.repeats,
+                                    warmup=True)
     _, peak = peak_traced_memory(cost_and_grad, *a)
 
     if args.estimate:

@@ -26,7 +26,6 @@ np.memmap; the file is deleted at the end.
 
 import argparse
 import os
-import platform
 import shutil
 import sys
 import tempfile
@@ -43,6 +42,7 @@ import numpy as np  # noqa: E402
 
 from sae_lib.data import load_natural_images, sample_images  # noqa: E402
 from sae_lib.exercises import peak_traced_memory  # noqa: E402
+from _common import load, machine, median_seconds  # noqa: E402  (benchmarks/ is on sys.path)
 from sae_lib.objective import cost_and_grad, initialize_parameters  # noqa: E402
 
 
@@ -57,35 +57,6 @@ def write_patches(path, m, batch=100_000, seed=0):
     mm.flush()
     del mm
     return np.load(path, mmap_mode="r")
-
-
-def median_seconds(fn, repeats):
-    """Median wall-clock and CPU seconds (this process, all its threads) of fn()."""
-    wall, cpu = [], []
-    for _ in range(repeats):
-        w, c = time.perf_counter(), time.process_time()
-        fn()
-        wall.append(time.perf_counter() - w)
-        cpu.append(time.process_time() - c)
-    return float(np.median(wall)), float(np.median(cpu))
-
-
-def machine():
-    cpu = platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            names = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
-        if names:
-            cpu = names[0]
-    except OSError:
-        pass
-    threads = os.environ.get("OPENBLAS_NUM_THREADS", "default")
-    return (f"{cpu}, {os.cpu_count()} cores, numpy {np.__version__}, Python "
-            f"{platform.python_version()}, BLAS threads: {threads}")
-
-
-def load():
-    return os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
 
 
 def main():
