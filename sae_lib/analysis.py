@@ -18,13 +18,10 @@ Helpers for notebook 05 (and any later notebook that needs them):
 from __future__ import annotations
 
 import math
-import time
 
 import numpy as np
-from scipy.optimize import minimize
 
-from .objective import initialize_parameters, validate_data, validate_hyperparameters
-from .training import TrainResult
+from .training import train
 from .visualization import display_network, grid_shape
 
 __all__ = [
@@ -243,44 +240,14 @@ def train_with_objective(objective, data, hidden_size, *, lambda_=1e-4, sparsity
     if not callable(objective):
         raise ValueError("objective must be a function (theta, visible_size, hidden_size, "
                          "lambda_, sparsity_param, beta, data, ...) -> (cost, grad).")
-    lambda_, sparsity_param, beta = validate_hyperparameters(lambda_, sparsity_param, beta)
-    data = np.asarray(data)
-    if data.ndim != 2:
-        raise ValueError(f"data must be a 2-D array (visible_size, m), got shape {data.shape}.")
-    visible_size = data.shape[0]
-    data = validate_data(data, visible_size)
-    if isinstance(max_iter, bool) or not isinstance(max_iter, (int, np.integer)) or max_iter < 1:
-        raise ValueError(f"max_iter must be a positive integer, got {max_iter!r}.")
-    if theta0 is None:
-        theta0 = initialize_parameters(hidden_size, visible_size, rng)
-    theta0 = np.array(theta0, dtype=np.float64)
 
-    def fun(theta):
-        cost, grad = objective(theta, visible_size, hidden_size, lambda_, sparsity_param, beta,
-                               data, *args)
-        return float(cost), np.asarray(grad, dtype=np.float64)
+    def with_args(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data):
+        return objective(theta, visible_size, hidden_size, lambda_, sparsity_param, beta,
+                         data, *args)
 
-    start = time.perf_counter()
-    history = [fun(theta0)[0]]
-    n_eval = 0
-
-    def counted(theta):
-        nonlocal n_eval
-        n_eval += 1
-        return fun(theta)
-
-    def callback(intermediate_result):
-        history.append(float(intermediate_result.fun))
-
-    res = minimize(counted, theta0, jac=True, method="L-BFGS-B", callback=callback,
-                   options={"maxiter": int(max_iter), "maxfun": 2 * int(max_iter) + 20,
-                            "maxcor": 100, "gtol": 1e-5, "ftol": 1e-9})
-    return TrainResult(theta=np.asarray(res.x, dtype=np.float64), visible_size=visible_size,
-                       hidden_size=int(hidden_size), lambda_=lambda_,
-                       sparsity_param=sparsity_param, beta=beta,
-                       cost_history=np.asarray(history), message=str(res.message),
-                       n_iter=int(res.nit), n_evaluations=n_eval,
-                       seconds=time.perf_counter() - start)
+    return train(data, hidden_size, lambda_=lambda_, sparsity_param=sparsity_param, beta=beta,
+                 max_iter=max_iter, rng=rng, theta0=theta0, progress=False,
+                 objective=with_args)
 
 
 # ---------------------------------------------------------------------------------------

@@ -214,7 +214,8 @@ def _scipy_blas_single_threaded():
 # L-BFGS
 # ---------------------------------------------------------------------------------------
 def train(data, hidden_size, *, lambda_=1e-4, sparsity_param=0.01, beta=3.0, max_iter=400,
-          rng=None, theta0=None, chunk_size=None, progress=None, history_size=100):
+          rng=None, theta0=None, chunk_size=None, progress=None, history_size=100,
+          objective=None):
     """Train a sparse autoencoder on ``data`` (visible_size, m) with L-BFGS.
 
     The defaults are UFLDL's exercise settings (rho = 0.01, lambda = 1e-4, beta = 3,
@@ -224,7 +225,9 @@ def train(data, hidden_size, *, lambda_=1e-4, sparsity_param=0.01, beta=3.0, max
     over chunks of that many examples (for data too large for memory, e.g. an
     ``np.memmap``). ``progress``: None shows a progress bar in a notebook for runs
     expected to take over a second, True/False force it on/off (never shown outside a
-    notebook).
+    notebook). ``objective`` replaces the library's cost function by any function with
+    the signature of :func:`~sae_lib.objective.sparse_autoencoder_cost` -- e.g. a buggy
+    one, to see what a wrong gradient does to training (not combined with chunk_size).
 
     Optimiser settings, chosen to stop where UFLDL's minFunc (L-BFGS, 100 corrections)
     would and not earlier: scipy's L-BFGS-B without bounds, ``maxcor=history_size=100``
@@ -241,13 +244,23 @@ def train(data, hidden_size, *, lambda_=1e-4, sparsity_param=0.01, beta=3.0, max
     if chunk_size is not None:
         chunk_size = _positive_int(chunk_size, "chunk_size")
 
+    if objective is not None and not callable(objective):
+        raise ValueError("objective must be a function (theta, visible_size, hidden_size, "
+                         "lambda_, sparsity_param, beta, data) -> (cost, grad).")
+    if objective is not None and chunk_size is not None:
+        raise ValueError("chunk_size works with the library's objective only; pass one of "
+                         "objective and chunk_size.")
     n_eval = 0
 
     def fun(theta):
         nonlocal n_eval
         n_eval += 1
-        return cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, beta,
-                             data, chunk_size=chunk_size)
+        if objective is None:
+            return cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                                 beta, data, chunk_size=chunk_size)
+        cost, grad = objective(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                               beta, data)
+        return float(cost), np.asarray(grad, dtype=np.float64)
 
     start = time.perf_counter()
     cost0, _ = fun(theta0)

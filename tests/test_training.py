@@ -137,3 +137,22 @@ def test_load_refuses_files_that_are_not_models(tmp_path, patches):
         load_model(tmp_path / "badrho.npz")
     with pytest.raises(ValueError, match="stores a TrainResult"):
         save_model(tmp_path / "x.npz", {"theta": 1})
+
+
+def test_train_accepts_another_objective(patches):
+    from sae_lib.objective import sparse_autoencoder_cost as readable
+
+    calls = []
+
+    def objective(*args):
+        calls.append(len(args))
+        return readable(*args)
+
+    a = train(patches[:, :300], 4, max_iter=10, rng=0, objective=objective)
+    b = train(patches[:, :300], 4, max_iter=10, rng=0)
+    assert calls and set(calls) == {7} and len(calls) == a.n_evaluations
+    assert np.allclose(a.theta, b.theta, rtol=1e-8, atol=1e-10)
+    with pytest.raises(ValueError, match="objective must be a function"):
+        train(patches, 4, objective="cost")
+    with pytest.raises(ValueError, match="pass one of objective and chunk_size"):
+        train(patches, 4, objective=objective, chunk_size=100)
