@@ -9,9 +9,10 @@ optimiser's message. :func:`save_model` / :func:`load_model` store one in a plai
 from __future__ import annotations
 
 import contextlib
-import ctypes
+import functools
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from scipy.optimize import minimize
@@ -178,36 +179,38 @@ def _prepare(data, hidden_size, lambda_, sparsity_param, beta, theta0, rng):
 # ---------------------------------------------------------------------------------------
 # Keeping two BLAS thread pools from fighting
 # ---------------------------------------------------------------------------------------
-@contextlib.contextmanager
-def _scipy_blas_single_threaded():
-    """Run scipy's own OpenBLAS single-threaded inside the block.
+@functools.lru_cache(maxsize=1)
+def _other_blas_pools():
+    """The BLAS thread pools of libraries other than numpy's, as a threadpoolctl selection.
 
     PyPI wheels of numpy and scipy each bundle an OpenBLAS with its own thread pool. The
     L-BFGS-B code calls scipy's for small vector operations, after which its threads spin,
     stealing the cores numpy's matrix products need: on a 2-core machine that made each
-    evaluation of the objective about 1.8x slower during training. Only scipy's bundled
-    library (in ``scipy.libs``) is touched; with any other BLAS layout this does nothing.
+    evaluation of the objective about 1.8x slower during training. Where numpy and scipy
+    share one BLAS (conda, a system BLAS) there is nothing to separate and the selection
+    is empty. threadpoolctl handles OpenBLAS, MKL, BLIS and Accelerate on every platform.
     """
-    lib = None
-    try:
-        with open("/proc/self/maps") as maps:
-            paths = sorted({line.split()[-1] for line in maps
-                            if "scipy.libs" in line and "openblas" in line})
-        if paths:
-            lib = ctypes.CDLL(paths[0])
-            get_threads = lib.scipy_openblas_get_num_threads
-            set_threads = lib.scipy_openblas_set_num_threads
-    except (OSError, AttributeError):
-        lib = None
-    if lib is None:
+    from threadpoolctl import ThreadpoolController
+
+    import scipy.optimize  # noqa: F401  (loads scipy's BLAS so that it can be seen)
+
+    controller = ThreadpoolController().select(user_api="blas")
+    paths = [lib.filepath for lib in controller.lib_controllers]
+    others = [p for p in paths if "numpy" not in Path(p).parent.name]
+    if len(others) == len(paths):  # numpy's own BLAS is not among them: leave all alone
+        others = []
+    return controller.select(filepath=others) if others else None
+
+
+@contextlib.contextmanager
+def _scipy_blas_single_threaded():
+    """Run the BLAS libraries other than numpy's single-threaded inside the block."""
+    pools = _other_blas_pools()
+    if pools is None:
         yield
         return
-    before = get_threads()
-    set_threads(1)
-    try:
+    with pools.limit(limits=1):
         yield
-    finally:
-        set_threads(before)
 
 
 # ---------------------------------------------------------------------------------------

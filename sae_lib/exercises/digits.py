@@ -1,0 +1,353 @@
+"""Notebook 08 (digits): the objective written one example at a time (the starting point
+of UFLDL's vectorisation exercise) and the checkers of its exercises.
+"""
+
+from __future__ import annotations
+
+import sys as _sys
+
+import numpy as np
+
+from ..objective import initialize_parameters as _initialize_parameters
+from ..objective import kl_divergence as _kl_divergence
+from ..objective import pack_parameters as _pack
+from ..objective import sigmoid as _sigmoid
+from ..objective import sparse_autoencoder_cost as _cost
+from ..objective import unpack_parameters as _unpack
+from .feedback import Feedback, call_learner
+
+__all__ = ["loop_sparse_autoencoder_cost", "check_vectorized_cost", "check_rho_for_digits"]
+
+
+def loop_sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                                 beta, data):
+    """The sparse autoencoder objective computed one example at a time.
+
+    This is how backpropagation reads in the CS294A notes, and how a first implementation
+    usually looks: a loop over the examples to get rho_hat, then a second loop in which
+    each example gets its forward pass, its deltas and its share of the gradient. It
+    returns the same ``(cost, grad)`` as :func:`sae_lib.sparse_autoencoder_cost`, but the
+    Python loops run 2m times -- notebook 08's exercise turns them into matrix products.
+    """
+    W1, W2, b1, b2 = _unpack(theta, visible_size, hidden_size)
+    data = np.asarray(data, dtype=float)
+    m = data.shape[1]
+    rho = sparsity_param
+
+    # Loop 1: rho_hat, the average activation of each hidden unit over all examples.
+    rho_hat = np.zeros(hidden_size)
+    for i in range(m):
+        x = data[:, i]
+        rho_hat += _sigmoid(W1 @ x + b1)
+    rho_hat /= m
+    sparsity = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))   # same for every example
+
+    # Loop 2: each example's error, its deltas and its share of the gradient.
+    squared_error = 0.0
+    W1grad, W2grad = np.zeros_like(W1), np.zeros_like(W2)
+    b1grad, b2grad = np.zeros_like(b1), np.zeros_like(b2)
+    for i in range(m):
+        x = data[:, i]
+        a2 = _sigmoid(W1 @ x + b1)
+        a3 = _sigmoid(W2 @ a2 + b2)
+        squared_error += 0.5 * np.sum((a3 - x) ** 2)
+        delta3 = (a3 - x) * a3 * (1 - a3)
+        delta2 = (W2.T @ delta3 + sparsity) * a2 * (1 - a2)
+        W1grad += np.outer(delta2, x)
+        W2grad += np.outer(delta3, a2)
+        b1grad += delta2
+        b2grad += delta3
+
+    cost = (squared_error / m
+            + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+            + beta * np.sum(_kl_divergence(rho, rho_hat)))
+    return cost, _pack(W1grad / m + lambda_ * W1, W2grad / m + lambda_ * W2,
+                           b1grad / m, b2grad / m)
+
+
+def _traced_call(fn, *args):
+    """Call fn(*args) counting the Python lines executed in fn's own file (its notebook
+    cell): a loop over the examples runs thousands; matrix code a few dozen."""
+    code = getattr(fn, "__code__", None)
+    filename = code.co_filename if code is not None else None
+    count = [0]
+
+    def local(frame, event, arg):
+        if event == "line":
+            count[0] += 1
+        return local
+
+    def tracer(frame, event, arg):
+        return local if frame.f_code.co_filename == filename else None
+
+    previous = _sys.gettrace()
+    _sys.settrace(tracer)
+    try:
+        result = fn(*args)
+    finally:
+        _sys.settrace(previous)
+    return result, count[0]
+
+
+def _blocks(grad, visible, hidden):
+    return dict(zip(("W1", "W2", "b1", "b2"), _unpack(grad, visible, hidden)))
+
+
+def _wrong_blocks(got, expected, visible, hidden, rtol=1e-7):
+    g, e = _blocks(got, visible, hidden), _blocks(expected, visible, hidden)
+    wrong = []
+    for name in g:
+        scale = max(np.max(np.abs(e[name])), 1e-12)
+        if np.max(np.abs(g[name] - e[name])) > rtol * scale:
+            wrong.append(name)
+    return wrong
+
+
+def _as_cost_grad(fb, value, n, what):
+    if not isinstance(value, tuple) or len(value) != 2:
+        fb.fail(f"{what}: return a pair (cost, grad), as sparse_autoencoder_cost does; got "
+                f"{type(value).__name__}")
+        return None
+    cost, grad = value
+    try:
+        cost = float(np.asarray(cost).item())
+    except (TypeError, ValueError):
+        fb.fail(f"{what}: the cost must be one number, got shape {np.shape(cost)}")
+        return None
+    try:
+        grad = np.asarray(grad, dtype=float)
+    except (TypeError, ValueError):
+        kind = (f"a {type(grad).__name__} of {len(grad)} arrays"
+                if isinstance(grad, (tuple, list)) else type(grad).__name__)
+        fb.fail(f"{what}: grad must be a vector of length {n} laid out like theta "
+                f"(pack_parameters(W1grad, W2grad, b1grad, b2grad)); yours is {kind}")
+        return None
+    if grad.shape != (n,):
+        fb.fail(f"{what}: grad must be a vector of length {n} laid out like theta "
+                f"(pack_parameters(W1grad, W2grad, b1grad, b2grad)); yours has shape "
+                f"{grad.shape}")
+        return None
+    return cost, grad
+
+
+def check_vectorized_cost(vectorized_cost):
+    """Check a vectorised ``vectorized_cost(theta, visible_size, hidden_size, lambda_,
+    sparsity_param, beta, data) -> (cost, grad)`` against the loop version.
+
+    If the result differs, the checker evaluates the function with the weight decay and the
+    sparsity penalty switched off and on (lambda_ = 0, beta = 0), so it can say which term
+    -- reconstruction error, weight decay, sparsity -- is wrong, in the cost or in which
+    gradient blocks. If the result is right, it also checks that the work is vectorised:
+    the Python lines executed in the learner's cell must not grow with the number of
+    examples.
+    """
+    from ..data import load_digits
+
+    fb = Feedback("vectorized_cost")
+    v, h, m = 64, 9, 200
+    data = load_digits()[0][:, :m].copy()
+    rng = np.random.default_rng(8)
+    theta = _initialize_parameters(h, v, rng)
+    theta[2 * h * v:] = rng.normal(0, 0.5, h + v)       # non-zero biases: every term counts
+    lambda_, rho, beta = 2e-3, 0.07, 2.5      # not the notebook's values: globals show up
+    n = theta.size
+
+    def ref(lam, bet):
+        return _cost(theta, v, h, lam, rho, bet, data)
+
+    def learner(lam, bet, what, traced=False):
+        args = (theta.copy(), v, h, lam, rho, bet, data.copy())
+        if traced:
+            ok, value = call_learner(fb, _traced_call, vectorized_cost, *args)
+            if not ok:
+                return None, None
+            value, lines = value
+        else:
+            ok, value = call_learner(fb, vectorized_cost, *args)
+            if not ok:
+                return None, None
+            lines = None
+        return _as_cost_grad(fb, value, n, what), lines
+
+    what = f"lambda_ = {lambda_}, rho = {rho}, beta = {beta}, m = {m} digits"
+    got, lines = learner(lambda_, beta, what, traced=True)
+    if got is None:
+        return fb.report()
+    exp_cost, exp_grad = ref(lambda_, beta)
+    if (abs(got[0] - exp_cost) <= 1e-9 * abs(exp_cost)
+            and not _wrong_blocks(got[1], exp_grad, v, h, rtol=1e-9)):
+        if lines > m:
+            fb.fail(f"the result is right, but your function ran {lines} lines of Python for "
+                    f"m = {m} examples: it still loops over the examples. Replace the loop "
+                    "by matrix products on all columns at once (W1 @ data + b1[:, None], "
+                    "...); the vectorised version runs the same few dozen lines whatever m "
+                    "is")
+        return fb.report()
+
+    # Something differs: find which term.
+    parts = {}
+    for name, lam, bet in (("none", 0.0, 0.0), ("decay", lambda_, 0.0), ("sparsity", 0.0, beta)):
+        g, _ = learner(lam, bet, f"lambda_ = {lam}, beta = {bet}")
+        if g is None:
+            return fb.report()
+        parts[name] = (g, ref(lam, bet))
+    (rc, rg), (erc, erg) = parts["none"]
+    if (parts["decay"][0][0] == rc and parts["sparsity"][0][0] == rc
+            and np.array_equal(parts["decay"][0][1], rg)
+            and np.array_equal(parts["sparsity"][0][1], rg)):
+        fb.fail("your function returns the same cost and gradient whatever lambda_ and beta "
+                "are: it must use its arguments lambda_, sparsity_param and beta, not "
+                "variables of the notebook with the same meaning")
+        return fb.report()
+    unit_sparsity = ref(0.0, 1.0)[1] - erg        # the sparsity gradient at beta = 1
+    if (_wrong_blocks(rg, erg, v, h)
+            and np.allclose(rg - erg, unit_sparsity, rtol=1e-7, atol=1e-12)):
+        fb.fail("with beta = 0 your gradient still contains the sparsity term: beta is "
+                "missing from the sparsity term of delta2, which must be beta * (-rho/rho_hat "
+                "+ (1-rho)/(1-rho_hat))")
+        return fb.report()
+    found = False
+    # 1. reconstruction term (lambda_ = beta = 0)
+    if abs(rc - erc) > 1e-9 * abs(erc):
+        found = True
+        sq = erc                                          # (1/m) sum 1/2 ||a3 - x||^2
+        hints = [(2 * sq, "it is twice the expected: the 1/2 in 1/2 ||a3 - x||^2 is missing"),
+                 (m * sq, "it is m times the expected: average over the examples (divide "
+                          "the sum by m)"),
+                 (sq / 2, "it is half the expected: the 1/2 is applied twice"),
+                 (sq / m, "it is 1/m of the expected: divided by m twice?")]
+        hint = next((t for val, t in hints if abs(rc - val) <= 1e-9 * abs(val)),
+                    f"expected {erc:.6g}, yours is {rc:.6g}")
+        fb.fail(f"reconstruction term (the cost with lambda_ = 0, beta = 0): {hint}")
+    wrong = _wrong_blocks(rg, erg, v, h)
+    if wrong:
+        found = True
+        g, e = _blocks(rg, v, h), _blocks(erg, v, h)
+        ratios = {b: float(np.sum(g[b] * e[b]) / np.sum(e[b] * e[b])) for b in wrong}
+        hint = ""
+        if all(abs(r - m) < 1e-6 * m for r in ratios.values()):
+            hint = ": m times too large -- divide the sums over examples by m"
+        elif set(wrong) == {"W1", "b1"}:
+            hint = ": W2 and b2 are right, so delta3 is; look at delta2 = (W2.T @ delta3) * f'(z2)"
+        elif set(wrong) <= {"b1", "b2"}:
+            hint = (": the bias gradients are the deltas summed over the examples "
+                    "(axis=1), divided by m")
+        fb.fail(f"reconstruction term, gradient: wrong for {', '.join(wrong)}"
+                f"{', right for ' + ', '.join(b for b in ('W1', 'W2', 'b1', 'b2') if b not in wrong) if len(wrong) < 4 else ''}"
+                f"{hint}")
+    # 2. weight decay (its own difference to the lambda_ = 0 result)
+    (dc, dg), (edc, edg) = parts["decay"]
+    W1, W2, b1, b2 = _unpack(theta, v, h)
+    decay, edecay = dc - rc, edc - erc
+    if abs(decay - edecay) > 1e-9 * abs(edecay):
+        found = True
+        with_bias = lambda_ / 2 * (np.sum(W1**2) + np.sum(W2**2) + np.sum(b1**2) + np.sum(b2**2))
+        hints = [(2 * edecay, "twice the expected: the weight decay is lambda_/2 times the "
+                              "sum of squared weights"),
+                 (with_bias, "the biases are included; weight decay applies to W1 and W2 "
+                             "only"),
+                 (edecay / 2, "half the expected: lambda_/2 (||W1||^2 + ||W2||^2), not "
+                              "lambda_/4"),
+                 (lambda_ / 2 * np.sum(W1**2), "only W1 is decayed; add ||W2||^2"),
+                 (0.0, "it is missing")]
+        hint = next((t for val, t in hints if abs(decay - val) <= 1e-9 * max(abs(val), 1e-12)),
+                    f"it adds {decay:.6g} to the cost, expected {edecay:.6g}")
+        fb.fail(f"weight-decay term (the cost with lambda_ = {lambda_} minus with lambda_ = "
+                f"0): {hint}")
+    wrong = _wrong_blocks(dg - rg, edg - erg, v, h)
+    if wrong:
+        found = True
+        if set(wrong) <= {"b1", "b2"}:
+            hint = "the biases are decayed too; their gradient gets no lambda_ term"
+        else:
+            hint = "the weight-decay part of the gradient is lambda_ * W1 and lambda_ * W2"
+        fb.fail(f"weight-decay term, gradient: wrong for {', '.join(wrong)} -- {hint}")
+    # 3. sparsity (its own difference to the beta = 0 result)
+    (sc, sg), (esc, esg) = parts["sparsity"]
+    sp, esp = sc - rc, esc - erc
+    if abs(sp - esp) > 1e-9 * abs(esp):
+        found = True
+        fb.fail(f"sparsity term (the cost with beta = {beta} minus with beta = 0): it adds "
+                f"{sp:.6g}, expected beta * sum_j KL(rho || rho_hat_j) = {esp:.6g}; rho_hat "
+                "is the mean of a2 over the examples (axis=1)")
+    wrong = _wrong_blocks(sg - rg, esg - erg, v, h)
+    if wrong:
+        found = True
+        ge, ee = _blocks(sg - rg, v, h), _blocks(esg - erg, v, h)
+        b = wrong[0]
+        ratio = float(np.sum(ge[b] * ee[b]) / np.sum(ee[b] * ee[b]))
+        if abs(ratio - 1 / m) < 1e-3 / m:
+            hint = ("it is 1/m of the expected: the sparsity term enters delta2 without a "
+                    "1/m (the 1/m of rho_hat cancels the 1/m of the average)")
+        elif abs(ratio - m) < 1e-3 * m:
+            hint = "it is m times the expected: divide the sums over the examples by m"
+        elif abs(ratio + 1) < 1e-3:
+            hint = "its sign is flipped: delta2 gets + beta (-rho/rho_hat + (1-rho)/(1-rho_hat))"
+        elif abs(ratio - 1 / beta) < 1e-3:
+            hint = "beta is missing from the sparsity term of delta2"
+        else:
+            hint = ("it enters delta2 = (W2.T @ delta3 + sparsity[:, None]) * f'(z2) -- "
+                    "inside the bracket, so f'(z2) multiplies it too")
+        extra = [b for b in wrong if b not in ("W1", "b1")]
+        fb.fail(f"sparsity term, gradient: wrong for {', '.join(wrong)}: {hint}"
+                + (f" (it should not change {', '.join(extra)} at all)" if extra else ""))
+    if not found:
+        fb.fail("each term is right on its own, but not all three together: does your "
+                "function use its arguments lambda_, sparsity_param and beta (and not "
+                "variables of the notebook with the same meaning)?")
+    return fb.report()
+
+
+def check_rho_for_digits(rho):
+    """Judge a choice of the sparsity target rho for the 8x8 digits by training with it.
+
+    Trains 49 hidden units on the 1797 digits (lambda_ = 3e-3, beta = 3, 150 L-BFGS
+    iterations, seed 0; a second or two) and reports what the code does: how many units
+    never switch on (a2 > 0.5 for no digit), how many are on for a typical digit, and the
+    reconstruction error against that of always answering the average digit. Accepted
+    when at most 10% of the units are silent (the code is used) and at most 15% are on for
+    the average digit (the code is sparse).
+    """
+    from ..data import load_digits
+    from ..training import train
+
+    fb = Feedback("rho for digits")
+    if rho is None:
+        fb.fail("not answered yet: set rho to your choice, a number between 0 and 1")
+        return fb.report()
+    try:
+        rho = float(rho)
+    except (TypeError, ValueError):
+        fb.fail(f"rho must be a number between 0 and 1, got {rho!r}")
+        return fb.report()
+    if not 0 < rho < 1:
+        fb.fail(f"rho is a target average activation of a sigmoid unit, strictly between 0 "
+                f"and 1; got {rho}")
+        return fb.report()
+    data = load_digits()[0]
+    h = 49
+    res = train(data, h, lambda_=3e-3, sparsity_param=rho, beta=3.0, max_iter=150, rng=0,
+                progress=False)
+    a2 = res.hidden_activations(data)
+    on = a2 > 0.5
+    silent = int(np.sum(~on.any(axis=1)))
+    per_digit = float(on.sum(axis=0).mean())
+    err = 0.5 * np.sum((res.reconstruct(data) - data) ** 2) / data.shape[1]
+    mean_err = 0.5 * np.sum((data - data.mean(axis=1, keepdims=True)) ** 2) / data.shape[1]
+    print(f"rho = {rho:g}: {silent} of {h} units never switch on (a2 > 0.5); "
+          f"{per_digit:.2g} units on for the average digit; reconstruction error "
+          f"{err:.3g} (always answering the average digit: {mean_err:.3g}).")
+    if silent > 0.1 * h:
+        msg = (f"{silent} of the {h} units never switch on for any digit: rho = {rho:g} is "
+               "too small for these images. The penalty holds every unit near rho on "
+               "average, and a digit covers about a third of the picture: a unit that fires "
+               "for a stroke fires for many digits, so its average cannot stay that low")
+        if err > 0.95 * mean_err:
+            msg += ("; the code carries almost nothing -- the reconstruction is no better "
+                    "than the average digit")
+        fb.fail(msg)
+    elif per_digit > 0.15 * h:
+        fb.fail(f"{per_digit:.2g} of {h} units ({per_digit / h:.0%}) are on for the average "
+                f"digit: with rho = {rho:g} the code is no longer sparse. The error is low, but "
+                "each unit no longer stands for one part of a digit")
+    return fb.report()

@@ -1,0 +1,304 @@
+"""Notebook 04 (gradient checking): per-block relative differences and the checkers of its
+exercises. The buggy costs it checks come from :mod:`.delta_derivation`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..gradient_check import compute_numerical_gradient as _reference_numerical_gradient
+from ..gradient_check import relative_difference
+from ..objective import sparse_autoencoder_cost, theta_size, unpack_parameters
+from .delta_derivation import PLANTED_BUGS, buggy_sparse_autoencoder_cost
+from .feedback import Feedback, as_array, call_learner, same
+
+__all__ = [
+    "BLOCKS",
+    "block_relative_differences",
+    "check_compute_numerical_gradient",
+    "check_find_wrong_blocks",
+    "check_revealing_point",
+]
+
+#: The parameter blocks of theta, in the order they are packed.
+BLOCKS = ("W1", "W2", "b1", "b2")
+
+
+def block_relative_differences(numgrad, grad, visible_size, hidden_size):
+    """Relative difference of two gradients block by block: {'W1': ..., 'W2': ..., ...}.
+
+    Splits both vectors with :func:`sae_lib.unpack_parameters` (theta is laid out as
+    ``[W1, W2, b1, b2]``) and applies :func:`sae_lib.relative_difference` to each block,
+    so a failed check says *where* the gradient is wrong.
+    """
+    num_blocks = unpack_parameters(np.asarray(numgrad, dtype=float), visible_size, hidden_size)
+    grad_blocks = unpack_parameters(np.asarray(grad, dtype=float), visible_size, hidden_size)
+    return {name: relative_difference(n.ravel(), g.ravel())
+            for name, n, g in zip(BLOCKS, num_blocks, grad_blocks)}
+
+
+# --- Exercise 1: compute_numerical_gradient ----------------------------------------------
+_CNG_A = np.array([0.5, 1.0, 1.5, 2.0])
+_CNG_THETA = np.array([0.3, -0.7, 0.15, 1.2])  # 0.15: +eps, -2 eps, +eps is inexact
+
+
+def _cng_J(theta):
+    """A test function with curvature in every direction and one coupling term."""
+    return float(np.sum(np.exp(_CNG_A * theta)) + theta[0] * theta[1])
+
+
+def _cng_grad(theta):
+    g = _CNG_A * np.exp(_CNG_A * theta)
+    g[0] += theta[1]
+    g[1] += theta[0]
+    return g
+
+
+def _one_sided(J, theta, eps, forward_step=True):
+    out = np.empty_like(theta)
+    j0 = J(theta)
+    for i in range(theta.size):
+        t = theta.copy()
+        t[i] += eps if forward_step else -eps
+        out[i] = (J(t) - j0) / eps if forward_step else (j0 - J(t)) / eps
+    return out
+
+
+def check_compute_numerical_gradient(compute_numerical_gradient):
+    """Check a learner's ``compute_numerical_gradient(J, theta, epsilon=1e-4)``.
+
+    It must return the central differences (J(theta + eps e_i) - J(theta - eps e_i)) /
+    (2 eps) for every i, with 2n calls of J, leaving theta as it found it. Detects a
+    one-sided difference (by the order of its error), a wrong step or divisor, an
+    ignored epsilon, all entries perturbed at once, and theta modified in place.
+    """
+    fb = Feedback("compute_numerical_gradient")
+    n = _CNG_THETA.size
+    exact = _cng_grad(_CNG_THETA)
+    calls = []
+
+    def J(theta):
+        t = np.array(theta, dtype=float, copy=True)
+        calls.append(t)
+        return _cng_J(t)
+
+    def run(epsilon):
+        calls.clear()
+        theta = _CNG_THETA.copy()
+        ok, value = call_learner(fb, compute_numerical_gradient, J, theta, epsilon)
+        if not ok:
+            return None, theta
+        got = as_array(fb, value, f"epsilon = {epsilon:g}")
+        if got is not None and got.shape != theta.shape:
+            fb.fail(f"epsilon = {epsilon:g}: expected shape {theta.shape} (one derivative per "
+                    f"entry of theta), yours has shape {got.shape}")
+            return None, theta
+        return got, theta
+
+    got, theta_after = run(1e-4)
+    if got is None:
+        return fb.report()
+    n_calls = len(calls)
+    perturbed = [int(np.sum(c != _CNG_THETA)) for c in calls]
+
+    # theta must come back unchanged (if not, later derivatives were taken at the wrong
+    # point, so report only this).
+    if not np.array_equal(theta_after, _CNG_THETA):
+        i = int(np.argmax(np.abs(theta_after - _CNG_THETA)))
+        change = theta_after[i] - _CNG_THETA[i]
+        if abs(change) < 1e-12:
+            fb.fail(f"theta changed: theta[{i}] is off by {change:.2g} after your function "
+                    "returned. Adding and subtracting epsilon leaves rounding error; save the "
+                    "old value and put it back (old = theta[i]; ...; theta[i] = old), or "
+                    "perturb a copy")
+        else:
+            fb.fail(f"theta changed: after your function returned, theta[{i}] was "
+                    f"{theta_after[i]:.6g} instead of {_CNG_THETA[i]:.6g}. Restore each entry "
+                    "after perturbing it (or perturb a copy): the caller's theta must not move")
+        return fb.report()
+
+    if perturbed and min(perturbed) == n:
+        fb.fail("you perturb every entry at once (theta + epsilon): each derivative needs "
+                "its own perturbation theta + epsilon * e_i, one entry at a time")
+        return fb.report()
+
+    reference = _reference_numerical_gradient(_cng_J, _CNG_THETA, 1e-4)
+    if same(got, reference, rtol=1e-6):
+        if n_calls != 2 * n:
+            fb.fail(f"your function called J {n_calls} times; central differences need "
+                    f"exactly 2n = {2 * n} calls (two per entry of theta)")
+        # Right at the default epsilon; does it use its epsilon argument?
+        got2, _ = run(1e-2)
+        if got2 is not None:
+            reference2 = _reference_numerical_gradient(_cng_J, _CNG_THETA, 1e-2)
+            if not same(got2, reference2, rtol=1e-6):
+                if same(got2, got, rtol=1e-6):
+                    fb.fail("your function ignores its epsilon argument: with epsilon = 1e-2 "
+                            "it returns the same numbers as with 1e-4")
+                else:
+                    fb.fail("right with epsilon = 1e-4 but not with epsilon = 1e-2: use the "
+                            "epsilon argument both in the step and in the divisor 2 * epsilon")
+        return fb.report()
+
+    # Wrong at the default epsilon: name the mistake.
+    candidates = [
+        (2 * reference, "your derivatives are twice too large: divide the difference "
+                        "J(theta + eps e_i) - J(theta - eps e_i) by 2 * epsilon, not epsilon"),
+        (reference / 2, "your derivatives are half the true ones: divide by 2 * epsilon "
+                        "(the two points are 2 * epsilon apart), not 4 * epsilon"),
+        (-reference, "your derivatives have the wrong sign: it is J(theta + eps e_i) minus "
+                     "J(theta - eps e_i)"),
+    ]
+    for value, message in candidates:
+        if same(got, value, rtol=1e-6):
+            fb.fail(message)
+            return fb.report()
+
+    # Measure how the error shrinks with epsilon: order 1 is a one-sided difference.
+    got_a, _ = run(1e-2)
+    got_b, _ = run(1e-3)
+    if got_a is None or got_b is None:
+        return fb.report()
+    err_a = relative_difference(got_a, exact)
+    err_b = relative_difference(got_b, exact)
+    one_sided = [_one_sided(_cng_J, _CNG_THETA, 1e-2, forward_step=s) for s in (True, False)]
+    if any(same(got_a, c, rtol=1e-6) for c in one_sided) or (
+            err_b > 0 and 0.7 < np.log10(err_a / err_b) < 1.3):
+        order = np.log10(err_a / err_b) if err_b > 0 else float("nan")
+        fb.fail(f"a one-sided difference: your error fell from {err_a:.2g} to {err_b:.2g} when "
+                f"epsilon fell 10x (order {order:.2g}; central differences give order 2, "
+                f"error ~ epsilon^2). Use (J(theta + eps e_i) - J(theta - eps e_i)) / (2 eps)")
+    elif err_b > 0 and abs(np.log10(err_a / err_b)) < 0.2 and err_b > 1e-6:
+        fb.fail(f"your error does not shrink with epsilon ({err_a:.2g} at 1e-2, {err_b:.2g} "
+                "at 1e-3): does your function use its epsilon argument? The step must be "
+                "epsilon and the divisor 2 * epsilon")
+    else:
+        i = int(np.argmax(np.abs(got - reference)))
+        fb.fail(f"wrong derivative for theta[{i}]: expected {reference[i]:.6g}, yours is "
+                f"{got[i]:.6g} (relative difference of the whole gradient: "
+                f"{relative_difference(got, reference):.2g})")
+    return fb.report()
+
+
+# --- Exercise 2: find_wrong_blocks --------------------------------------------------------
+def _blocks_config():
+    rng = np.random.default_rng(11)
+    v, h, m = 5, 3, 8
+    data = rng.uniform(0.1, 0.9, size=(v, m))
+    theta = rng.normal(0, 0.4, size=theta_size(v, h))     # random, biases included
+    return v, h, data, theta
+
+
+def check_find_wrong_blocks(find_wrong_blocks):
+    """Check ``find_wrong_blocks(J, theta, visible_size, hidden_size)``.
+
+    ``J(theta)`` returns ``(cost, grad)``; the function must return the names of the
+    blocks ('W1', 'W2', 'b1', 'b2') whose analytic gradient disagrees with the numerical
+    one. It is run on the correct cost and on costs with planted bugs in different
+    blocks; the report says, e.g., "gradient wrong for W2, right for W1".
+    """
+    fb = Feedback("find_wrong_blocks")
+    v, h, data, theta = _blocks_config()
+    lambda_, rho, beta = 1e-3, 0.1, 3.0
+    cases = [None, "W2_no_decay", "b2_not_averaged", "extra_1_over_m", "bias_decay"]
+    for kind in cases:
+        if kind is None:
+            def J(t):
+                return sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data)
+            label = "the correct cost"
+            truth = set()
+        else:
+            def J(t, kind=kind):
+                return buggy_sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data, kind)
+            label = f"a cost with a planted bug ({PLANTED_BUGS[kind][0]})"
+            truth = set(PLANTED_BUGS[kind][1])
+        ok, value = call_learner(fb, find_wrong_blocks, J, theta.copy(), v, h)
+        if not ok:
+            break
+        if value is None:
+            fb.fail("your function returned None (did you forget `return`?)")
+            break
+        if isinstance(value, str):
+            value = [value]
+        try:
+            got = set(value)
+        except TypeError:
+            fb.fail(f"return a list or set of block names such as ['W2'], not "
+                    f"{type(value).__name__}")
+            break
+        unknown = got - set(BLOCKS)
+        if unknown:
+            fb.fail(f"unknown block name(s) {sorted(map(str, unknown))}: use 'W1', 'W2', 'b1' "
+                    "and 'b2'")
+            break
+        if got == truth:
+            continue
+        num = _reference_numerical_gradient(lambda t: J(t)[0], theta)
+        diffs = block_relative_differences(num, J(theta)[1], v, h)
+        wrong = [b for b in BLOCKS if b in truth and b not in got]
+        right = [b for b in BLOCKS if b in got and b not in truth]
+        parts = []
+        if wrong:
+            parts.append("gradient wrong for " + " and ".join(
+                f"{b} (relative difference {diffs[b]:.2g})" for b in wrong))
+        if right:
+            parts.append("right for " + " and ".join(
+                f"{b} (relative difference "
+                + ("< 1e-7" if diffs[b] < 1e-7 else f"{diffs[b]:.2g}") + ")" for b in right))
+        fb.fail(f"on {label} you reported {sorted(got) or 'no block'}: " + ", ".join(parts)
+                + ". theta is laid out as [W1, W2, b1, b2] (unpack_parameters splits it); "
+                "a correct block differs by ~1e-10, a wrong one by far more")
+        break
+    return fb.report()
+
+
+# --- Exercise 3: a point that reveals a hidden bug ---------------------------------------
+def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_decay",
+                          lambda_=1e-3, sparsity_param=0.1, beta=3.0):
+    """Check that a gradient check at ``theta`` catches the planted bug ``kind``.
+
+    The buggy cost is :func:`buggy_sparse_autoencoder_cost`; it passes a check at the
+    usual starting point. Prints the relative difference at the learner's theta and why
+    the bug hides (or shows) there; True when the difference exceeds 1e-7, more than a
+    correct gradient ever shows.
+    """
+    fb = Feedback("a point that reveals the bug")
+    v, h = visible_size, hidden_size
+    try:
+        theta = np.asarray(theta, dtype=float)
+    except (TypeError, ValueError):
+        fb.fail(f"theta must be an array of numbers, got {type(theta).__name__}")
+        return fb.report()
+    if theta.shape != (theta_size(v, h),):
+        fb.fail(f"theta must be a vector of length {theta_size(v, h)} (W1, W2, b1, b2 for "
+                f"{v} inputs and {h} hidden units), yours has shape {theta.shape}")
+        return fb.report()
+    if not np.isfinite(theta).all():
+        fb.fail("theta contains NaN or infinite values")
+        return fb.report()
+
+    def J(t):
+        return buggy_sparse_autoencoder_cost(t, v, h, lambda_, sparsity_param, beta, data,
+                                             kind)
+
+    num = _reference_numerical_gradient(lambda t: J(t)[0], theta)
+    grad = J(theta)[1]
+    diff = relative_difference(num, grad)
+    blocks = block_relative_differences(num, grad, v, h)
+    def shown(d):          # below 1e-7: the finite differences' own error
+        return "ok" if d < 1e-7 else f"{d:.2g}"
+
+    print(f"relative difference at your theta: {shown(diff)} ("
+          + ", ".join(f"{b}: {shown(blocks[b])}" for b in BLOCKS) + ")")
+    if diff <= 1e-7:
+        W1, W2, b1, b2 = unpack_parameters(theta, v, h)
+        hint = ""
+        if kind == "bias_decay" and not (b1.any() or b2.any()):
+            hint = (" At your theta b1 and b2 are all zero, and this bug adds lambda_ * b to "
+                    "their gradients -- zero there. Give the biases nonzero values.")
+        elif kind == "bias_decay":
+            hint = (" Your biases are nonzero but small; lambda_ * b is tiny next to the "
+                    "gradient. Try biases of size ~0.1 to 1.")
+        fb.fail("the check passes at your theta (relative difference below 1e-7), "
+                f"so it cannot see the bug.{hint}")
+    return fb.report()
