@@ -22,7 +22,7 @@ import math
 import numpy as np
 
 from .training import train
-from .visualization import display_network, grid_shape
+from .visualization import axes_for_image, display_network, patch_shape_of, tile_columns
 
 __all__ = [
     "radial_power_spectrum",
@@ -104,7 +104,7 @@ def neighbour_correlation(patches, distance=1, patch_shape=None):
     patches = np.asarray(patches, dtype=np.float64)
     if patches.ndim != 2:
         raise ValueError(f"patches must have shape (pixels, m), got {patches.shape}.")
-    ph, pw = _patch_shape(patches.shape[0], patch_shape)
+    ph, pw = patch_shape_of(patches.shape[0], patch_shape)
     d = int(distance)
     if not 1 <= d < max(ph, pw):
         raise ValueError(f"distance must be between 1 and {max(ph, pw) - 1} for "
@@ -124,20 +124,6 @@ def neighbour_correlation(patches, distance=1, patch_shape=None):
 # ---------------------------------------------------------------------------------------
 # Patches on a shared gray scale
 # ---------------------------------------------------------------------------------------
-def _patch_shape(pixels, patch_shape):
-    if patch_shape is None:
-        side = math.isqrt(pixels)
-        if side * side != pixels:
-            raise ValueError(f"each patch has {pixels} pixels, which is not a square number; "
-                             "pass patch_shape=(height, width).")
-        return side, side
-    ph, pw = (int(x) for x in patch_shape)
-    if ph * pw != pixels:
-        raise ValueError(f"patch_shape {patch_shape} holds {ph * pw} pixels but each patch "
-                         f"(column) has {pixels}.")
-    return ph, pw
-
-
 def tile_patches(patches, patch_shape=None, cols=None, border=1, fill=np.nan):
     """Tile the columns of ``patches`` (pixels, n) into one image, values unchanged.
 
@@ -150,16 +136,8 @@ def tile_patches(patches, patch_shape=None, cols=None, border=1, fill=np.nan):
         patches = patches[:, None]
     if patches.ndim != 2 or patches.shape[1] == 0:
         raise ValueError(f"patches must have shape (pixels, n) with n >= 1, got {patches.shape}.")
-    ph, pw = _patch_shape(patches.shape[0], patch_shape)
-    n = patches.shape[1]
-    rows, cols = grid_shape(n, cols)
-    b = int(border)
-    out = np.full((b + rows * (ph + b), b + cols * (pw + b)), fill, dtype=np.float64)
-    for k in range(n):
-        r, c = divmod(k, cols)
-        top, left = b + r * (ph + b), b + c * (pw + b)
-        out[top : top + ph, left : left + pw] = patches[:, k].reshape(ph, pw)
-    return out
+    shape = patch_shape_of(patches.shape[0], patch_shape)
+    return tile_columns(patches, shape, cols=cols, border=border, fill=fill)
 
 
 def show_patches(patches, patch_shape=None, cols=None, ax=None, title=None, vmin=None,
@@ -174,14 +152,7 @@ def show_patches(patches, patch_shape=None, cols=None, ax=None, title=None, vmin
     tiled = tile_patches(patches, patch_shape=patch_shape, cols=cols)
     vmin = np.nanmin(tiled) if vmin is None else vmin
     vmax = np.nanmax(tiled) if vmax is None else vmax
-    if ax is None:
-        if figsize is None:
-            h, w = tiled.shape
-            scale = 4.0 / max(h, w)
-            figsize = (max(2.0, w * scale), max(2.0, h * scale))
-        fig, ax = plt.subplots(figsize=figsize)
-    else:
-        fig = ax.figure
+    fig, ax = axes_for_image(tiled, ax, figsize)
     cmap = plt.get_cmap("gray").with_extremes(bad="white")
     ax.imshow(np.ma.masked_invalid(tiled), cmap=cmap, vmin=vmin, vmax=vmax,
               interpolation="nearest")

@@ -6,7 +6,8 @@ import math
 
 import numpy as np
 
-__all__ = ["tile_filters", "display_network", "grid_shape", "show_source"]
+__all__ = ["tile_filters", "display_network", "grid_shape", "show_source", "patch_shape_of",
+           "tile_columns", "axes_for_image"]
 
 
 def grid_shape(n_filters, cols=None):
@@ -32,6 +33,52 @@ def grid_shape(n_filters, cols=None):
     return rows, int(cols)
 
 
+def patch_shape_of(pixels, patch_shape=None, what="patch (column)"):
+    """(height, width) of a tile of ``pixels`` values: square unless ``patch_shape`` says."""
+    if patch_shape is None:
+        side = math.isqrt(pixels)
+        if side * side != pixels:
+            raise ValueError(
+                f"each {what} has {pixels} pixels, which is not a square number; pass "
+                "patch_shape=(height, width). If the array has one tile per row, pass its .T.")
+        return side, side
+    ph, pw = (int(x) for x in patch_shape)
+    if ph * pw != pixels:
+        raise ValueError(f"patch_shape {patch_shape} holds {ph * pw} pixels but each {what} "
+                         f"has {pixels}.")
+    return ph, pw
+
+
+def tile_columns(columns, patch_shape, cols=None, border=1, fill=np.nan):
+    """Lay the columns of ``columns`` (pixels, n) out as (height, width) tiles in a
+    near-square grid (see :func:`grid_shape`), values unchanged; borders and empty cells
+    hold ``fill``. The one tiling routine behind every picture of patches and filters."""
+    ph, pw = patch_shape
+    n = columns.shape[1]
+    rows, cols = grid_shape(n, cols)
+    b = int(border)
+    out = np.full((b + rows * (ph + b), b + cols * (pw + b)), fill, dtype=np.float64)
+    for k in range(n):
+        r, c = divmod(k, cols)
+        top, left = b + r * (ph + b), b + c * (pw + b)
+        out[top : top + ph, left : left + pw] = columns[:, k].reshape(ph, pw)
+    return out
+
+
+def axes_for_image(tiled, ax=None, figsize=None):
+    """``(fig, ax)`` to draw ``tiled`` in: ``ax``'s own figure, or a new one about 4 inches
+    on its longer side (at least 2 on each)."""
+    import matplotlib.pyplot as plt
+
+    if ax is not None:
+        return ax.figure, ax
+    if figsize is None:
+        h, w = tiled.shape
+        scale = 4.0 / max(h, w)
+        figsize = (max(2.0, w * scale), max(2.0, h * scale))
+    return plt.subplots(figsize=figsize)
+
+
 def tile_filters(A, patch_shape=None, cols=None, border=1):
     """Tile the columns of A into one image: each filter centred and scaled on its own.
 
@@ -47,30 +94,12 @@ def tile_filters(A, patch_shape=None, cols=None, border=1):
                          f"got shape {A.shape}. For W1 of shape (hidden, visible) pass W1.T.")
     if not np.isfinite(A).all():
         raise ValueError("A contains NaN or infinite values; was training diverging?")
-    pixels, n = A.shape
-    if patch_shape is None:
-        side = math.isqrt(pixels)
-        if side * side != pixels:
-            raise ValueError(
-                f"each filter has {pixels} pixels, which is not a square number; pass "
-                "patch_shape=(height, width). If A has one filter per row, pass A.T.")
-        patch_shape = (side, side)
-    ph, pw = (int(x) for x in patch_shape)
-    if ph * pw != pixels:
-        raise ValueError(f"patch_shape {patch_shape} holds {ph * pw} pixels but each filter "
-                         f"(column of A) has {pixels}.")
-    rows, cols = grid_shape(n, cols)
+    ph, pw = patch_shape_of(A.shape[0], patch_shape, what="filter (column of A)")
     centred = A - A.mean(axis=0)
     scale = np.abs(centred).max(axis=0)
     scale[scale == 0] = 1.0
     centred /= scale
-    b = int(border)
-    out = -np.ones((b + rows * (ph + b), b + cols * (pw + b)))
-    for k in range(n):
-        r, c = divmod(k, cols)
-        top, left = b + r * (ph + b), b + c * (pw + b)
-        out[top : top + ph, left : left + pw] = centred[:, k].reshape(ph, pw)
-    return out
+    return tile_columns(centred, (ph, pw), cols=cols, border=border, fill=-1.0)
 
 
 def display_network(A, patch_shape=None, cols=None, border=1, ax=None, title=None,
@@ -83,17 +112,8 @@ def display_network(A, patch_shape=None, cols=None, border=1, ax=None, title=Non
 
     Returns ``(fig, tiled)``: the matplotlib figure and the tiled array it shows.
     """
-    import matplotlib.pyplot as plt
-
     tiled = tile_filters(A, patch_shape=patch_shape, cols=cols, border=border)
-    if ax is None:
-        if figsize is None:
-            h, w = tiled.shape
-            scale = 4.0 / max(h, w)
-            figsize = (max(2.0, w * scale), max(2.0, h * scale))
-        fig, ax = plt.subplots(figsize=figsize)
-    else:
-        fig = ax.figure
+    fig, ax = axes_for_image(tiled, ax, figsize)
     ax.imshow(tiled, cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
     ax.set_axis_off()
     if title:
