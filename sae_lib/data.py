@@ -209,7 +209,8 @@ def _read_mat(path):
 # ---------------------------------------------------------------------------------------
 # Patches
 # ---------------------------------------------------------------------------------------
-def sample_images(images, patch_size=8, num_patches=10000, rng=None, normalize=True):
+def sample_images(images, patch_size=8, num_patches=10000, rng=None, normalize=True,
+                  return_positions=False):
     """Random square patches from images, as UFLDL's ``sampleIMAGES.m``.
 
     Each patch comes from a randomly chosen image at an independently drawn random
@@ -220,6 +221,13 @@ def sample_images(images, patch_size=8, num_patches=10000, rng=None, normalize=T
     (C) order, so ``patches[:, i].reshape(patch_size, patch_size)`` is patch i. With
     ``normalize=True`` the result goes through :func:`normalize_data` (values in
     [0.1, 0.9], ready for sigmoid outputs).
+
+    ``return_positions=True`` returns ``(patches, positions)``: ``positions`` is an int
+    array (num_patches, 3) of (image index, top row, left column), so patch i is
+    ``images[k, r:r + patch_size, c:c + patch_size]`` for ``k, r, c = positions[i]``
+    (before normalisation). The patches are the same as without it for the same ``rng``
+    -- asking for the positions draws no extra random numbers. :mod:`sae_lib.features`
+    uses them to show where a unit's favourite patches sit in their photographs.
     """
     images = np.asarray(images)
     if images.ndim == 2:
@@ -244,7 +252,11 @@ def sample_images(images, patch_size=8, num_patches=10000, rng=None, normalize=T
         cols[:, None, None] + offsets[None, None, :],
     ]  # (num_patches, patch_size, patch_size)
     patches = np.ascontiguousarray(patches.reshape(num_patches, -1).T, dtype=np.float64)
-    return normalize_data(patches) if normalize else patches
+    if normalize:
+        patches = normalize_data(patches)
+    if return_positions:
+        return patches, np.stack([which, rows, cols], axis=1).astype(np.int64)
+    return patches
 
 
 def normalize_data(patches):

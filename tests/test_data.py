@@ -115,6 +115,25 @@ def test_sample_images_is_seeded_and_normalised_by_default():
     assert np.allclose(normalize_data(raw), a)
 
 
+def test_sample_images_positions_reproduce_each_patch_and_change_nothing():
+    images = coded_images()
+    plain = sample_images(images, patch_size=5, num_patches=300, rng=7, normalize=False)
+    patches, positions = sample_images(images, patch_size=5, num_patches=300, rng=7,
+                                       normalize=False, return_positions=True)
+    assert np.array_equal(patches, plain)           # no extra random draws
+    assert positions.shape == (300, 3) and np.issubdtype(positions.dtype, np.integer)
+    for i, (k, r, c) in enumerate(positions):
+        assert np.array_equal(patches[:, i].reshape(5, 5), images[k, r:r + 5, c:c + 5])
+    # normalised patches: the same draws, normalised as the default call
+    natural = load_natural_images()
+    a = sample_images(natural, num_patches=500, rng=3)
+    b, pos = sample_images(natural, num_patches=500, rng=3, return_positions=True)
+    assert np.array_equal(a, b)
+    raw = np.stack([natural[k, r:r + 8, c:c + 8].ravel() for k, r, c in pos], axis=1)
+    assert np.array_equal(normalize_data(raw), b)
+    assert pos[:, 0].max() < len(natural) and pos[:, 1:].max() <= 300 - 8
+
+
 @pytest.mark.parametrize("kwargs,match", [
     (dict(patch_size=0), "patch_size must be a positive integer"),
     (dict(patch_size=40), "larger than the images"),
