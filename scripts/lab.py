@@ -15,9 +15,12 @@ ROOT = Path(__file__).resolve().parents[1]
 FIRST_NOTEBOOK = "notebooks/01_autoencoders.ipynb"
 
 
-def lab_command(extra_args=()):
-    """The JupyterLab command line and environment `make lab` uses."""
-    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}",
+def lab_command(extra_args=(), root=ROOT):
+    """The JupyterLab command line and environment `make lab` uses.
+
+    ``root`` is the folder served: the repository (a test may serve a copy of it).
+    """
+    cmd = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={root}",
            f"--LabApp.default_url=/lab/tree/{FIRST_NOTEBOOK}", *extra_args]
     config_path = os.pathsep.join(p for p in (str(ROOT / ".jupyter"),
                                               os.environ.get("JUPYTER_CONFIG_PATH")) if p)
