@@ -76,5 +76,8 @@ def test_every_picture_and_widget_shows(lab, page, name):
            if "/files/" in url or "/api/contents/" in url]
     assert not bad, f"{name}: requests answered with an error: {bad}"
     assert_no_widget_errors(page)
+    # the project's .jupyter/ settings switch JupyterLab's news prompt off (a classroom
+    # does not want it); JupyterLab asks "...notified about official Jupyter news?"
+    assert "Jupyter news" not in page.inner_text("body")
     shutdown_kernels(lab["url"])
     assert _digest(path) == before, f"opening {name} changed it on disk"
