@@ -2,7 +2,9 @@
 that follow sliders for rho, beta and rho_hat.
 
 The figure is drawn once and its artists updated in place on each change; sliders use
-``continuous_update=False``.
+``continuous_update=False``. The axes keep fixed limits (so that beta visibly lifts the
+curves); a unit whose penalty or slope lies beyond them is drawn on the edge, with an
+arrow and its value, never silently outside the picture.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ import io as _io
 import ipywidgets as _ipw
 import numpy as _np
 
-from ..objective import kl_divergence as _kl, kl_divergence_prime as _kl_prime
+from ..objective import kl_divergence as _kl
+from ..objective import kl_divergence_prime as _kl_prime
 
 #: The grid of rho_hat values the KL curves are drawn on (the open interval (0, 1)).
 KL_RHO_HAT_GRID = _np.linspace(0.002, 0.998, 499)
@@ -26,7 +29,9 @@ def draw_kl_penalty(ax_penalty, ax_slope, rho, beta, rho_hat=None):
     Left: the penalty a hidden unit with average activation rho_hat pays. Right: its
     derivative beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat)) -- the term the penalty
     adds to the unit's delta2 in backpropagation. The axis limits are fixed, so that a
-    larger beta visibly lifts the curve. ``rho_hat`` (optional) marks one unit on both.
+    larger beta visibly lifts the curve. ``rho_hat`` (optional) marks one unit on both;
+    where its value lies beyond the fixed scale, the mark sits on the edge as a triangle
+    pointing off the scale, with an arrow and the value (:func:`place_marker`).
 
     Returns a dict of the artists, which :class:`KLPenaltyExplorer` updates in place.
     """
@@ -48,12 +53,52 @@ def draw_kl_penalty(ax_penalty, ax_slope, rho, beta, rho_hat=None):
     art["target_label"] = ax_penalty.text(rho, KL_PENALTY_YLIM[1] * 0.96, r" $\rho$",
                                           va="top", ha="left", color="0.25", fontsize=12)
     if rho_hat is not None:
-        art["marker_penalty"], = ax_penalty.plot([rho_hat], [beta * _kl(rho, rho_hat)], "o",
-                                                 color="k", ms=7, zorder=5)
-        art["marker_slope"], = ax_slope.plot([rho_hat], [beta * _kl_prime(rho, rho_hat)], "o",
-                                             color="k", ms=7, zorder=5)
+        for key, ax, value in (("penalty", ax_penalty, beta * _kl(rho, rho_hat)),
+                               ("slope", ax_slope, beta * _kl_prime(rho, rho_hat))):
+            art[f"marker_{key}"], = ax.plot([rho_hat], [0.0], "o", color="k", ms=7, zorder=5,
+                                            clip_on=False)
+            art[f"offscale_{key}"] = ax.annotate(
+                "", xy=(rho_hat, 0.0), xytext=(rho_hat, 0.0), ha="center", va="center",
+                fontsize=10, color="k", zorder=6, annotation_clip=False,
+                arrowprops={"arrowstyle": "-|>", "color": "k", "lw": 1.4, "shrinkA": 0,
+                            "shrinkB": 0},
+                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "0.6",
+                      "alpha": 0.9})
+            place_marker(art[f"marker_{key}"], art[f"offscale_{key}"], ax, rho_hat,
+                         float(value))
     _title_kl_axes(ax_penalty, ax_slope, rho, beta)
     return art
+
+
+def place_marker(marker, label, ax, x, y):
+    """Put one unit's marker at ``(x, y)`` -- or, if ``y`` lies outside the axes' fixed
+    y-limits, at the edge it crossed, as a triangle pointing off the scale, with an arrow
+    to that edge and the value written beside it (``label``, an Annotation).
+
+    Returns ``"inside"``, ``"above"`` or ``"below"``. The axes' limits are never changed:
+    the curves keep their fixed scale, and the marker never leaves the picture silently.
+    """
+    low, high = ax.get_ylim()
+    span = high - low
+    if low <= y <= high:
+        marker.set_data([x], [y])
+        marker.set_marker("o")
+        label.set_visible(False)
+        return "inside"
+    where = "above" if y > high else "below"
+    edge = high if where == "above" else low
+    marker.set_data([x], [edge])
+    marker.set_marker("^" if where == "above" else "v")
+    # The label sits inside the axes, a quarter of the height from the edge, on the side
+    # of the marker with more room, and an arrow runs from it to the edge.
+    inward = -0.24 * span if where == "above" else 0.24 * span
+    side = -0.04 if x > 0.5 else 0.04
+    label.xy = (x, edge)
+    label.set_position((x + side, edge + inward))
+    label.set_horizontalalignment("right" if x > 0.5 else "left")
+    label.set_text(f"{y:.3g} {'↑' if where == 'above' else '↓'}\n(off the scale)")
+    label.set_visible(True)
+    return where
 
 
 def _title_kl_axes(ax_penalty, ax_slope, rho, beta):
@@ -82,7 +127,9 @@ class KLPenaltyExplorer(_ipw.VBox):
     The figure is a plain :class:`matplotlib.figure.Figure` (no pyplot, no ipympl needed)
     drawn once; each slider change updates its artists in place and puts a fresh PNG into
     an :class:`ipywidgets.Image`. Parts kept for tests and for the curious: ``rho_slider``,
-    ``beta_slider``, ``rho_hat_slider``, ``figure``, ``artists``, ``image``, ``readout``.
+    ``beta_slider``, ``rho_hat_slider``, ``figure``, ``artists``, ``image``, ``readout``,
+    and ``marker_places``: where the unit's mark is drawn on the (penalty, slope) panels,
+    each ``"inside"``, ``"above"`` or ``"below"`` the fixed scale.
     """
 
     def __init__(self, rho=0.2, beta=1.0, rho_hat=0.5):
@@ -136,20 +183,25 @@ class KLPenaltyExplorer(_ipw.VBox):
         art["target_label"].set_x(rho)
         penalty = float(beta * _kl(rho, rho_hat))
         slope = float(beta * _kl_prime(rho, rho_hat))
-        art["marker_penalty"].set_data([rho_hat], [penalty])
-        art["marker_slope"].set_data([rho_hat], [slope])
+        ax_penalty, ax_slope = self.axes
+        self.marker_places = (
+            place_marker(art["marker_penalty"], art["offscale_penalty"], ax_penalty,
+                         rho_hat, penalty),
+            place_marker(art["marker_slope"], art["offscale_slope"], ax_slope, rho_hat,
+                         slope))
         _title_kl_axes(*self.axes, rho, beta)
         buf = _io.BytesIO()
         self.figure.savefig(buf, format="png", metadata={"Software": None})
         self.image.value = buf.getvalue()
-        self.readout.value = _kl_readout(rho, beta, rho_hat, penalty, slope)
+        self.readout.value = _kl_readout(rho, beta, rho_hat, penalty, slope,
+                                         self.marker_places)
 
     def __repr__(self):
         return (f"KLPenaltyExplorer(rho={self.rho_slider.value:.2f}, "
                 f"beta={self.beta_slider.value:.1f}, rho_hat={self.rho_hat_slider.value:.2f})")
 
 
-def _kl_readout(rho, beta, rho_hat, penalty, slope):
+def _kl_readout(rho, beta, rho_hat, penalty, slope, places=("inside", "inside")):
     if beta == 0:
         push = "β = 0 switches the penalty off: no cost and no push, whatever ρ̂ is."
     elif abs(rho_hat - rho) < 1e-9:
@@ -160,8 +212,11 @@ def _kl_readout(rho, beta, rho_hat, penalty, slope):
     else:
         push = ("the slope is negative, so gradient descent raises this unit's activations "
                 "(ρ̂ is below the target).")
+    off = [name for name, place in zip(("penalty", "slope"), places) if place != "inside"]
+    note = (f" (the {' and the '.join(off)} {'is' if len(off) == 1 else 'are'} beyond the "
+            "plot's fixed scale: the triangle at the edge marks where)") if off else ""
     return (f"<b>ρ̂ = {rho_hat:.2f}</b>, ρ = {rho:.2f}, β = {beta:.1f}: penalty "
-            f"β·KL = {penalty:.3g}, slope β·KL′ = {slope:.3g} &mdash; {push}")
+            f"β·KL = {penalty:.3g}, slope β·KL′ = {slope:.3g}{note} &mdash; {push}")
 
 
 def kl_penalty_explorer(rho=0.2, beta=1.0, rho_hat=0.5):
