@@ -8,6 +8,17 @@ derivative of J with respect to each theta_i is estimated by the central differe
 whose error shrinks as eps^2 (truncation) until rounding error, which grows as 1/eps,
 takes over. The two gradients are compared by their *relative* difference
 ``||num - grad|| / ||num + grad||``, which does not depend on the scale of J.
+
+How to read it (float64, central differences, eps = 1e-4) -- one rule for the whole
+series, :func:`judge_difference`:
+
+* below about 1e-9 (:data:`RIGHT_BELOW`): the gradient is right;
+* above about 1e-7 (:data:`BUG_ABOVE`): a bug;
+* in between: look closer. Repeat the check with eps ten times larger: a finite-difference
+  (truncation) error grows about 100-fold, a bug's difference stays where it is. Parts of
+  the gradient that are small -- a bias block, a gradient near a minimum -- land here more
+  often, because the finite-difference error does not shrink with the gradient: it is the
+  same absolute error divided by a smaller norm.
 """
 
 from __future__ import annotations
@@ -17,6 +28,10 @@ import numpy as np
 __all__ = [
     "compute_numerical_gradient",
     "relative_difference",
+    "RIGHT_BELOW",
+    "BUG_ABOVE",
+    "judge_difference",
+    "format_difference",
     "simple_quadratic_function",
     "check_numerical_gradient",
 ]
@@ -61,8 +76,9 @@ def compute_numerical_gradient(J, theta, epsilon=1e-4):
 def relative_difference(numgrad, grad):
     """||numgrad - grad|| / ||numgrad + grad|| (0 when both are zero).
 
-    About 1e-9 or smaller for a correct float64 gradient with epsilon = 1e-4; a bug
-    typically gives 1e-3 or more.
+    Read it with :func:`judge_difference`: below about 1e-9 right, above about 1e-7 a bug,
+    in between look closer. It exceeds 1 exactly when the two vectors point in opposite
+    directions (numgrad . grad < 0), e.g. a gradient with the wrong sign.
     """
     numgrad = np.asarray(numgrad, dtype=np.float64)
     grad = np.asarray(grad, dtype=np.float64)
@@ -73,6 +89,59 @@ def relative_difference(numgrad, grad):
     if denom == 0:
         return 0.0 if np.linalg.norm(numgrad - grad) == 0 else np.inf
     return float(np.linalg.norm(numgrad - grad) / denom)
+
+
+#: Below this relative difference a float64 gradient checked with central differences
+#: (epsilon = 1e-4) is right: what remains is the finite differences' own error.
+RIGHT_BELOW = 1e-9
+#: Above this relative difference the gradient has a bug.
+BUG_ABOVE = 1e-7
+
+
+def _checked_difference(d):
+    try:
+        d = float(d)
+    except (TypeError, ValueError):
+        raise ValueError(f"a relative difference must be a number, got {d!r}; compute it "
+                         "with relative_difference(numgrad, grad).") from None
+    if not d >= 0:          # also catches NaN
+        raise ValueError(f"a relative difference is >= 0, got {d!r}; compute it with "
+                         "relative_difference(numgrad, grad).")
+    return d
+
+
+def judge_difference(d):
+    """The verdict on a relative difference ``d``: 'right', 'look closer' or 'a bug'.
+
+    'right' below :data:`RIGHT_BELOW` (1e-9), 'a bug' above :data:`BUG_ABOVE` (1e-7),
+    'look closer' in between -- where a correct gradient can land when its finite-
+    difference error is large next to it (a small block, a large third derivative).
+    Looking closer: repeat with epsilon ten times larger; truncation error grows about
+    100-fold, a bug's difference does not move.
+    """
+    d = _checked_difference(d)
+    if d < RIGHT_BELOW:
+        return "right"
+    if d > BUG_ABOVE:
+        return "a bug"
+    return "look closer"
+
+
+def format_difference(d):
+    """A relative difference as text that every machine prints the same way.
+
+    '< 1e-9' when right (the digits below that are rounding noise and differ between
+    CPUs and BLAS libraries), one significant digit in the look-closer band (e.g.
+    '~1e-9' for 1.2e-9), two above 1e-7 (e.g. '0.0089', '1.5e+02') where a bug's size
+    dominates.
+    """
+    d = _checked_difference(d)
+    if d < RIGHT_BELOW:
+        return "< 1e-9"
+    if d <= BUG_ABOVE:
+        mantissa, exponent = f"{d:.0e}".split("e")
+        return f"~{mantissa}e{int(exponent)}"
+    return f"{d:.2g}"
 
 
 def simple_quadratic_function(x):

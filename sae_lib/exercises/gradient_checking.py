@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradient_check import compute_numerical_gradient as _reference_numerical_gradient
-from ..gradient_check import relative_difference
+from ..gradient_check import format_difference, judge_difference, relative_difference
 from ..objective import sparse_autoencoder_cost, theta_size, unpack_parameters
 from .delta_derivation import PLANTED_BUGS, buggy_sparse_autoencoder_cost
 from .feedback import Feedback, as_array, call_learner, same
@@ -70,7 +70,8 @@ def check_compute_numerical_gradient(compute_numerical_gradient):
     It must return the central differences (J(theta + eps e_i) - J(theta - eps e_i)) /
     (2 eps) for every i, with 2n calls of J, leaving theta as it found it. Detects a
     one-sided difference (by the order of its error), a wrong step or divisor, an
-    ignored epsilon, all entries perturbed at once, and theta modified in place.
+    ignored epsilon, all entries perturbed at once, a result of all zeros, and theta
+    modified in place.
     """
     fb = Feedback("compute_numerical_gradient")
     n = _CNG_THETA.size
@@ -115,6 +116,17 @@ def check_compute_numerical_gradient(compute_numerical_gradient):
             fb.fail(f"theta changed: after your function returned, theta[{i}] was "
                     f"{theta_after[i]:.6g} instead of {_CNG_THETA[i]:.6g}. Restore each entry "
                     "after perturbing it (or perturb a copy): the caller's theta must not move")
+        return fb.report()
+
+    if got is not None and not np.any(got):
+        if n_calls == 0:
+            fb.fail("your function returns all zeros and never calls J: for each i, evaluate "
+                    "J at theta + epsilon e_i and theta - epsilon e_i and store "
+                    "(J_plus - J_minus) / (2 * epsilon) in entry i of the result")
+        else:
+            fb.fail(f"your function returns all zeros although it calls J {n_calls} times: "
+                    "store (J_plus - J_minus) / (2 * epsilon) in entry i of the array you "
+                    "return (numgrad[i] = ...), and return that array")
         return fb.report()
 
     if perturbed and min(perturbed) == n:
@@ -189,31 +201,61 @@ def _blocks_config():
     return v, h, data, theta
 
 
+_BLOCK_CASES = (None, "W2_no_decay", "b2_not_averaged", "extra_1_over_m", "bias_decay")
+
+
+def _explain_tuple_error(fb):
+    """After a failed call: if the learner subtracted (cost, grad) tuples, say so."""
+    last = fb.problems[-1] if fb.problems else ""
+    if "raised TypeError" in last and "tuple" in last:
+        fb.fail("here J(theta) returns a pair (cost, grad), and your code used that pair "
+                "as a number (e.g. J(plus) - J(minus) subtracts two tuples). Give the "
+                "numerical gradient a function that returns the cost alone: "
+                "compute_numerical_gradient(lambda t: J(t)[0], theta) -- this works with "
+                "sae_lib's version and with yours from Exercise 1")
+
+
+def _judged(d):
+    """'0.0089 (above 1e-7: a bug)' -- a block's difference with its verdict."""
+    verdict = judge_difference(d)
+    if verdict == "right":
+        return f"{format_difference(d)}: right"
+    if verdict == "a bug":
+        return f"{format_difference(d)}, above 1e-7: a bug"
+    return f"{format_difference(d)}, between 1e-9 and 1e-7: look closer"
+
+
 def check_find_wrong_blocks(find_wrong_blocks):
     """Check ``find_wrong_blocks(J, theta, visible_size, hidden_size)``.
 
     ``J(theta)`` returns ``(cost, grad)``; the function must return the names of the
     blocks ('W1', 'W2', 'b1', 'b2') whose analytic gradient disagrees with the numerical
     one. It is run on the correct cost and on costs with planted bugs in different
-    blocks; the report says, e.g., "gradient wrong for W2, right for W1".
+    blocks; the report gives every block's relative difference (printed as
+    :func:`sae_lib.gradient_check.format_difference` does) and says, e.g., "gradient wrong
+    for W2, right for W1". At this point the correct cost's b2 block differs by about
+    1.2e-9 -- between 1e-9 and 1e-7, the look-closer band -- so only a threshold near
+    1e-7 (the series' "above about 1e-7: a bug") sorts every case right. Recognises a
+    numerical gradient fed the ``(cost, grad)`` pair instead of the cost.
     """
     fb = Feedback("find_wrong_blocks")
     v, h, data, theta = _blocks_config()
     lambda_, rho, beta = 1e-3, 0.1, 3.0
-    cases = [None, "W2_no_decay", "b2_not_averaged", "extra_1_over_m", "bias_decay"]
-    for kind in cases:
+    rows = []
+    for kind in _BLOCK_CASES:
         if kind is None:
             def J(t):
                 return sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data)
-            label = "the correct cost"
+            label, short = "the correct cost", "the correct cost"
             truth = set()
         else:
             def J(t, kind=kind):
                 return buggy_sparse_autoencoder_cost(t, v, h, lambda_, rho, beta, data, kind)
-            label = f"a cost with a planted bug ({PLANTED_BUGS[kind][0]})"
+            label, short = f"a cost with a planted bug ({PLANTED_BUGS[kind][0]})", kind
             truth = set(PLANTED_BUGS[kind][1])
         ok, value = call_learner(fb, find_wrong_blocks, J, theta.copy(), v, h)
         if not ok:
+            _explain_tuple_error(fb)
             break
         if value is None:
             fb.fail("your function returned None (did you forget `return`?)")
@@ -231,24 +273,52 @@ def check_find_wrong_blocks(find_wrong_blocks):
             fb.fail(f"unknown block name(s) {sorted(map(str, unknown))}: use 'W1', 'W2', 'b1' "
                     "and 'b2'")
             break
+        num = _reference_numerical_gradient(lambda t: J(t)[0], theta)
+        grad = J(theta)[1]
+        diffs = block_relative_differences(num, grad, v, h)
+        rows.append((short, diffs, got))
         if got == truth:
             continue
-        num = _reference_numerical_gradient(lambda t: J(t)[0], theta)
-        diffs = block_relative_differences(num, J(theta)[1], v, h)
-        wrong = [b for b in BLOCKS if b in truth and b not in got]
-        right = [b for b in BLOCKS if b in got and b not in truth]
+        missed = [b for b in BLOCKS if b in truth and b not in got]
+        flagged = [b for b in BLOCKS if b in got and b not in truth]
         parts = []
-        if wrong:
+        if missed:
             parts.append("gradient wrong for " + " and ".join(
-                f"{b} (relative difference {diffs[b]:.2g})" for b in wrong))
-        if right:
+                f"{b} (relative difference {_judged(diffs[b])})" for b in missed))
+        if flagged:
             parts.append("right for " + " and ".join(
-                f"{b} (relative difference "
-                + ("< 1e-7" if diffs[b] < 1e-7 else f"{diffs[b]:.2g}") + ")" for b in right))
-        fb.fail(f"on {label} you reported {sorted(got) or 'no block'}: " + ", ".join(parts)
-                + ". theta is laid out as [W1, W2, b1, b2] (unpack_parameters splits it); "
-                "a correct block differs by ~1e-10, a wrong one by far more")
+                f"{b} (relative difference {_judged(diffs[b])})" for b in flagged))
+        message = (f"on {label} you reported {sorted(got) or 'no block'}: "
+                   + ", ".join(parts) + ". theta is laid out as [W1, W2, b1, b2] "
+                   "(unpack_parameters splits it)")
+        closer = [b for b in flagged if judge_difference(diffs[b]) == "look closer"]
+        if closer:
+            b = closer[0]
+            num_big = _reference_numerical_gradient(lambda t: J(t)[0], theta, 1e-3)
+            big = block_relative_differences(num_big, grad, v, h)[b]
+            norms = {name: float(np.linalg.norm(g))
+                     for name, g in zip(BLOCKS, unpack_parameters(grad, v, h))}
+            message += (f". Looking closer at {b}: with epsilon = 1e-3 its difference is "
+                        f"{format_difference(big)}, about 100 times larger -- the finite "
+                        "differences' own (truncation) error, which grows as epsilon^2, "
+                        "not a bug (a bug's difference does not move with epsilon). It "
+                        f"looks large because {b}'s gradient is small (norm "
+                        f"{norms[b]:.2g}, against {max(norms.values()):.2g} for the "
+                        "largest block): the same absolute error divided by a smaller "
+                        "norm. Report a block only above about 1e-7")
+        elif missed and all(judge_difference(diffs[b]) == "a bug" for b in missed):
+            message += (". Every block above about 1e-7 is a bug; is your threshold "
+                        "too large?")
+        fb.fail(message)
         break
+    if not fb.problems:
+        print("relative difference of each block at the checker's point "
+              "(* = reported by your function):")
+        print(f"{'':>18}" + "".join(f"{b:>10}" for b in BLOCKS))
+        for short, diffs, got in rows:
+            print(f"{short:>18}" + "".join(
+                f"{format_difference(diffs[b]) + ('*' if b in got else ' '):>10}"
+                for b in BLOCKS))
     return fb.report()
 
 
@@ -258,9 +328,9 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
     """Check that a gradient check at ``theta`` catches the planted bug ``kind``.
 
     The buggy cost is :func:`buggy_sparse_autoencoder_cost`; it passes a check at the
-    usual starting point. Prints the relative difference at the learner's theta and why
-    the bug hides (or shows) there; True when the difference exceeds 1e-7, more than a
-    correct gradient ever shows.
+    usual starting point. Prints the relative difference at the learner's theta (and of
+    each block) and why the bug hides (or shows) there; True when the difference exceeds
+    1e-7 -- "a bug" in the series' reading -- where no correct gradient lands.
     """
     fb = Feedback("a point that reveals the bug")
     v, h = visible_size, hidden_size
@@ -285,13 +355,11 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
     grad = J(theta)[1]
     diff = relative_difference(num, grad)
     blocks = block_relative_differences(num, grad, v, h)
-    def shown(d):          # below 1e-7: the finite differences' own error
-        return "ok" if d < 1e-7 else f"{d:.2g}"
-
-    print(f"relative difference at your theta: {shown(diff)} ("
-          + ", ".join(f"{b}: {shown(blocks[b])}" for b in BLOCKS) + ")")
-    if diff <= 1e-7:
-        W1, W2, b1, b2 = unpack_parameters(theta, v, h)
+    print(f"relative difference at your theta: {format_difference(diff)} ("
+          + ", ".join(f"{b}: {format_difference(blocks[b])}" for b in BLOCKS) + ")")
+    verdict = judge_difference(diff)
+    if verdict != "a bug":
+        _, _, b1, b2 = unpack_parameters(theta, v, h)
         hint = ""
         if kind == "bias_decay" and not (b1.any() or b2.any()):
             hint = (" At your theta b1 and b2 are all zero, and this bug adds lambda_ * b to "
@@ -299,6 +367,11 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
         elif kind == "bias_decay":
             hint = (" Your biases are nonzero but small; lambda_ * b is tiny next to the "
                     "gradient. Try biases of size ~0.1 to 1.")
-        fb.fail("the check passes at your theta (relative difference below 1e-7), "
-                f"so it cannot see the bug.{hint}")
+        if verdict == "right":
+            fb.fail("the check passes at your theta (relative difference below 1e-9), "
+                    f"so it cannot see the bug.{hint}")
+        else:
+            fb.fail("at your theta the difference lies between 1e-9 and 1e-7, where a "
+                    "correct gradient can land too: the check cannot tell the bug from "
+                    f"the finite differences' own error. Make the bug's term larger.{hint}")
     return fb.report()

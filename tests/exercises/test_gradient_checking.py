@@ -159,6 +159,20 @@ def wrong_shape(J, theta, epsilon=1e-4):
     return central(J, theta, epsilon)[:-1]
 
 
+def returns_zeros(J, theta, epsilon=1e-4):
+    return np.zeros_like(theta)
+
+
+def computes_but_never_stores(J, theta, epsilon=1e-4):
+    grad = np.zeros_like(theta)
+    for i in range(theta.size):
+        plus, minus = theta.copy(), theta.copy()
+        plus[i] += epsilon
+        minus[i] -= epsilon
+        difference = (J(plus) - J(minus)) / (2 * epsilon)  # noqa: F841 -- never stored
+    return grad
+
+
 def not_implemented(J, theta, epsilon=1e-4):
     raise NotImplementedError
 
@@ -186,6 +200,8 @@ NUMGRAD_BUGS = [
     (all_entries_at_once, "you perturb every entry at once"),
     (extra_calls, "your function called J 9 times; central differences need exactly 2n = 8"),
     (wrong_shape, "expected shape (4,) (one derivative per entry of theta), yours has shape (3,)"),
+    (returns_zeros, "your function returns all zeros and never calls J"),
+    (computes_but_never_stores, "your function returns all zeros although it calls J 8 times"),
     (not_implemented, "not implemented yet"),
     (index_error, "your function raised IndexError"),
 ]
@@ -197,6 +213,14 @@ def test_numerical_gradient_checker_names_each_mistake(fn, message, capsys):
     out = capsys.readouterr().out
     assert out.startswith("✗ compute_numerical_gradient")
     assert message in out
+
+
+@pytest.mark.parametrize("fn", [returns_zeros, computes_but_never_stores])
+def test_a_gradient_of_zeros_is_told_it_returns_zeros_not_that_it_ignores_epsilon(fn, capsys):
+    assert check_compute_numerical_gradient(fn) is False
+    out = capsys.readouterr().out
+    assert "returns all zeros" in out
+    assert "epsilon argument" not in out and "does not shrink" not in out
 
 
 # --- exercise: find_wrong_blocks -----------------------------------------------------------
@@ -211,7 +235,85 @@ def find_wrong_blocks(J, theta, visible_size, hidden_size, threshold=1e-7):
 
 def test_find_wrong_blocks_checker_passes_a_correct_function(capsys):
     assert check_find_wrong_blocks(find_wrong_blocks) is True
-    assert "✓ find_wrong_blocks: all checks passed." in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "✓ find_wrong_blocks: all checks passed." in out
+    # the actual block differences, printed portably; the correct cost's b2 block sits
+    # in the look-closer band (about 1.2e-9), the bugs' blocks are starred
+    rows = {line.split()[0] if not line.startswith("  the correct") else "correct": line
+            for line in out.splitlines()[2:7]}
+    assert re.fullmatch(r"\s+the correct cost\s+< 1e-9\s+< 1e-9\s+< 1e-9\s+~1e-9\s*",
+                        rows["correct"]), out
+    assert "0.0089*" in rows["W2_no_decay"] and "0.78*" in rows["b2_not_averaged"]
+    assert rows["extra_1_over_m"].count("0.78*") == 2
+    assert rows["bias_decay"].count("*") == 2
+
+
+def test_the_correct_costs_b2_block_lies_in_the_look_closer_band():
+    # What the notebook and the checker say: about 1.2e-9, truncation error (it grows
+    # about 100-fold with epsilon ten times larger), on a block with a small gradient.
+    from sae_lib.exercises.gradient_checking import _blocks_config
+    v, h, data, theta = _blocks_config()
+    J = lambda t: sparse_autoencoder_cost(t, v, h, 1e-3, 0.1, 3.0, data)  # noqa: E731
+    d4 = block_relative_differences(compute_numerical_gradient(lambda t: J(t)[0], theta),
+                                    J(theta)[1], v, h)
+    d3 = block_relative_differences(
+        compute_numerical_gradient(lambda t: J(t)[0], theta, 1e-3), J(theta)[1], v, h)
+    assert 1e-9 < d4["b2"] < 1.5e-9, d4
+    assert max(d4["W1"], d4["W2"], d4["b1"]) < 1e-9, d4
+    assert 80 < d3["b2"] / d4["b2"] < 120
+
+
+def test_find_wrong_blocks_checker_explains_a_threshold_of_1e_9(capsys):
+    assert check_find_wrong_blocks(
+        lambda J, t, v, h: find_wrong_blocks(J, t, v, h, threshold=1e-9)) is False
+    out = capsys.readouterr().out
+    assert ("on the correct cost you reported ['b2']: right for b2 (relative difference "
+            "~1e-9, between 1e-9 and 1e-7: look closer)") in out
+    assert "with epsilon = 1e-3 its difference is 1.2e-07, about 100 times larger" in out
+    assert "b2's gradient is small (norm 0.066, against 2.7 for the largest block)" in out
+    assert "Report a block only above about 1e-7" in out
+
+
+@pytest.mark.parametrize("threshold", [1e-8, 1e-7, 1e-6])
+def test_find_wrong_blocks_checker_accepts_thresholds_between_the_bands(threshold, capsys):
+    assert check_find_wrong_blocks(
+        lambda J, t, v, h: find_wrong_blocks(J, t, v, h, threshold=threshold)) is True
+
+
+def exercise_1_numerical_gradient(J, theta, epsilon=1e-4):
+    """The Exercise 1 solution: J must return a number."""
+    grad = np.zeros_like(theta)
+    for i in range(theta.size):
+        plus, minus = theta.copy(), theta.copy()
+        plus[i] += epsilon
+        minus[i] -= epsilon
+        grad[i] = (J(plus) - J(minus)) / (2 * epsilon)
+    return grad
+
+
+def blocks_fed_the_pair(J, theta, v, h):
+    num = exercise_1_numerical_gradient(J, theta)      # J returns (cost, grad): TypeError
+    return find_wrong_blocks(lambda t: (num @ t, num), theta, v, h)
+
+
+def blocks_fed_the_cost(J, theta, v, h, threshold=1e-7):
+    num = exercise_1_numerical_gradient(lambda t: J(t)[0], theta)
+    grad = J(theta)[1]
+    return [name for name, n, g in zip(BLOCKS, unpack_parameters(num, v, h),
+                                       unpack_parameters(grad, v, h))
+            if relative_difference(n.ravel(), g.ravel()) > threshold]
+
+
+def test_find_wrong_blocks_checker_names_the_tuple_mistake(capsys):
+    assert check_find_wrong_blocks(blocks_fed_the_pair) is False
+    out = capsys.readouterr().out
+    assert "unsupported operand type(s) for -: 'tuple' and 'tuple'" in out
+    assert "here J(theta) returns a pair (cost, grad)" in out
+    assert "compute_numerical_gradient(lambda t: J(t)[0], theta)" in out
+
+
+def test_find_wrong_blocks_works_with_the_exercise_1_function_given_the_cost(capsys):
+    assert check_find_wrong_blocks(blocks_fed_the_cost) is True
 
 
 def wrong_layout(J, theta, v, h, threshold=1e-7):
@@ -236,13 +338,19 @@ def whole_vector_only(J, theta, v, h):
 
 BLOCK_BUGS = [
     (lambda J, t, v, h: {"W1"},
-     "on the correct cost you reported ['W1']: right for W1 (relative difference"),
+     "on the correct cost you reported ['W1']: right for W1 (relative difference < 1e-9: "
+     "right)"),
     (wrong_layout, "on a cost with a planted bug (the weight-decay term lambda_ * W2 missing "
                    "from W2grad) you reported ['W2', 'b1']: right for b1 (relative difference"),
     (too_loose, "on a cost with a planted bug (the weight-decay term lambda_ * W2 missing from "
-                "W2grad) you reported no block: gradient wrong for W2 (relative difference"),
+                "W2grad) you reported no block: gradient wrong for W2 (relative difference "
+                "0.0089, above 1e-7: a bug)"),
     (whole_vector_only, "you reported ['W1', 'W2', 'b1', 'b2']: right for W1 (relative "
                         "difference"),
+    (lambda J, t, v, h: [], "on a cost with a planted bug (the weight-decay term lambda_ * W2 "
+                            "missing from W2grad) you reported no block"),
+    (lambda J, t, v, h: list(BLOCKS), "on the correct cost you reported ['W1', 'W2', 'b1', "
+                                      "'b2']"),
     (lambda J, t, v, h: ["W3"], "unknown block name(s) ['W3']"),
     (lambda J, t, v, h: None, "returned None"),
     (lambda J, t, v, h: 7, "return a list or set of block names"),
@@ -277,8 +385,9 @@ def test_revealing_point_fails_at_the_usual_initialisation(small, capsys):
     v, h, data = small
     assert check_revealing_point(initialize_parameters(h, v, rng=0), v, h, data) is False
     out = capsys.readouterr().out
-    assert "relative difference at your theta: ok (W1: ok, W2: ok, b1: ok, b2: ok)" in out
-    assert "the check passes at your theta (relative difference below 1e-7)" in out
+    assert re.match(r"relative difference at your theta: < 1e-9 \(W1: < 1e-9, W2: < 1e-9, "
+                    r"b1: < 1e-9, b2: (< 1e-9|~\de-\d+)\)", out), out
+    assert "the check passes at your theta (relative difference below 1e-9)" in out
     assert "b1 and b2 are all zero" in out
 
 
@@ -287,9 +396,9 @@ def test_revealing_point_passes_with_random_biases(small, capsys):
     theta = np.random.default_rng(3).normal(0, 0.5, size=theta_size(v, h))
     assert check_revealing_point(theta, v, h, data) is True
     out = capsys.readouterr().out
-    # noise-level differences print as "ok", so the output does not depend on rounding
-    assert re.match(r"relative difference at your theta: [0-9.e-]+ \(W1: ok, W2: ok, "
-                    r"b1: [0-9.e-]+, b2: [0-9.e-]+\)", out), out
+    # noise-level differences print as "< 1e-9", so the output does not depend on rounding
+    assert re.match(r"relative difference at your theta: [0-9.e-]+ \(W1: < 1e-9, "
+                    r"W2: < 1e-9, b1: [0-9.e-]+, b2: [0-9.e-]+\)", out), out
     assert "✓ a point that reveals the bug" in out
 
 
