@@ -1,5 +1,7 @@
 """Notebook 03 (deriving the modified delta term): the planted bugs (shared with notebook
-04), the plain-backpropagation deltas for comparison, and the checkers of its exercises.
+04), the plain-backpropagation deltas for comparison, and the checkers of its exercises:
+the sparse delta2, the duplicate-the-data prediction, and the transfer task -- delta2 for
+an L1 penalty on the activations, and whether that penalty couples the examples.
 """
 
 from __future__ import annotations
@@ -28,9 +30,10 @@ __all__ = [
     "buggy_sparse_autoencoder_cost",
     "bug_lines",
     "show_bug",
-    "check_sparsity_term",
     "check_delta2",
     "check_duplicate_prediction",
+    "check_delta2_l1",
+    "check_l1_coupling",
 ]
 
 #: Every planted mistake: kind -> (what is wrong, the gradient blocks it corrupts).
@@ -159,65 +162,6 @@ def show_bug(kind):
 
 
 # --- Exercise checkers --------------------------------------------------------------------
-
-def check_sparsity_term(sparsity_term):
-    """Check ``sparsity_term(rho, rho_hat, beta)`` = beta (-rho/rho_hat + (1-rho)/(1-rho_hat)).
-
-    The term the sparsity penalty adds to each hidden unit's delta, one value per unit.
-    Prints what is wrong (sign, beta, the penalty instead of its derivative, ...) and
-    returns True when every case passes.
-    """
-    fb = Feedback("sparsity_term")
-    cases = [
-        (0.05, np.array([0.05, 0.05, 0.05]), 3.0, "at rho_hat = rho"),
-        (0.05, np.array([0.02, 0.05, 0.2, 0.5, 0.9]), 3.0, "rho = 0.05, beta = 3"),
-        (0.2, np.array([0.1, 0.3, 0.6, 0.85]), 0.5, "rho = 0.2, beta = 0.5"),
-    ]
-    for rho, rho_hat, beta, label in cases:
-        args = (rho, rho_hat.copy(), beta)
-        ok, value = call_learner(fb, sparsity_term, *args)
-        if not ok:
-            break
-        if not np.array_equal(args[1], rho_hat):
-            fb.fail(f"{label}: your function changed its rho_hat argument in place; compute "
-                    "a new array instead")
-            break
-        got = as_array(fb, value, label)
-        if got is None:
-            break
-        expected = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
-        if label == "at rho_hat = rho":
-            if got.shape == expected.shape and not np.allclose(got, 0, atol=1e-12):
-                fb.fail(f"at rho_hat = rho the term must be 0 (the penalty is at its "
-                        f"minimum), yours is {float(got.ravel()[0]):.4g}")
-                # keep going: the next case names the mistake
-                continue
-        kl = kl_divergence(rho, rho_hat)
-        candidates = [
-            (-expected, "the sign is flipped: it is beta * (-rho/rho_hat + (1-rho)/(1-rho_hat)),"
-                        " negative where rho_hat < rho"),
-            (expected / beta, f"the factor beta (= {beta:g} here) is missing"),
-            (beta * kl, "that is beta * KL(rho || rho_hat), the penalty itself; delta needs its "
-                        "derivative with respect to rho_hat"),
-            (kl, "that is KL(rho || rho_hat), the penalty itself (and without beta); delta "
-                 "needs beta times its derivative with respect to rho_hat"),
-            (beta * (-rho / rho_hat), "only the -rho/rho_hat part; (1-rho)/(1-rho_hat) is "
-                                      "missing"),
-            (beta * (1 - rho) / (1 - rho_hat), "only the (1-rho)/(1-rho_hat) part; "
-                                               "-rho/rho_hat is missing"),
-            (beta * (-rho_hat / rho + (1 - rho_hat) / (1 - rho)),
-             "rho and rho_hat are swapped: the target rho goes in the numerators"),
-            (beta * (-rho / (1 - rho_hat) + (1 - rho) / rho_hat),
-             "the denominators are swapped: -rho/rho_hat + (1-rho)/(1-rho_hat)"),
-            (beta * (rho / rho_hat - (1 - rho) / (1 - rho_hat)),
-             "the sign is flipped: it is beta * (-rho/rho_hat + (1-rho)/(1-rho_hat))"),
-            (expected / rho_hat.size, "divided by the number of hidden units; each unit's "
-                                      "term stands alone, no average"),
-        ]
-        if diagnose(fb, got, expected, candidates, label, rtol=1e-6) != "right":
-            break
-    return fb.report()
-
 
 def _delta2_case(seed, visible_size, hidden_size, m):
     rng = np.random.default_rng(seed)
@@ -355,4 +299,194 @@ def check_duplicate_prediction(factor_correct, factor_extra_1_over_m):
               f"extra-1/m bug x{measured['extra_1_over_m']:.4g}. The correct gradient is "
               "an average, so duplicating the data changes nothing; with the bug, the "
               "sparsity pressure would weaken as the data set grows.")
+    return fb.report()
+
+
+# --- Exercise 3: delta2 for an L1 penalty on the activations -----------------------------
+#
+# J_L1 = (1/m) sum_i 1/2 ||a3_i - x_i||^2 + lambda_/2 (||W1||_F^2 + ||W2||_F^2)
+#        + beta (1/m) sum_i sum_j |a2_ji|
+# For a sigmoid unit a2 > 0, so |a2| = a2 and d|a2|/da2 = sign(a2) = 1: the penalty adds
+# beta to every entry of the bracket, delta2 = (W2^T delta3 + beta) * f'(z2).
+
+def delta2_l1_reference(W2, delta3, a2, beta):
+    """delta2 of the sigmoid autoencoder with the penalty beta (1/m) sum_i sum_j |a2_ji|.
+
+    ``(W2.T @ delta3 + beta * sign(a2)) * a2 * (1 - a2)``, shape (hidden_size, m); for
+    sigmoid activations sign(a2) = 1.
+    """
+    return (W2.T @ delta3 + beta * np.sign(a2)) * a2 * (1 - a2)
+
+
+def l1_activation_cost(theta, visible_size, hidden_size, lambda_, beta, data):
+    """Cost and gradient of the sigmoid autoencoder with an L1 penalty on the activations.
+
+    ``J = (1/m) sum_i 1/2 ||a3_i - x_i||^2 + lambda_/2 (||W1||_F^2 + ||W2||_F^2)
+    + beta (1/m) sum_i sum_j |a2_ji|``, data (visible_size, m). Returns ``(cost, grad)``
+    with grad laid out like theta; delta2 is :func:`delta2_l1_reference`.
+    """
+    W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
+    data = np.asarray(data, dtype=float)
+    m = data.shape[1]
+    z2, a2, z3, a3 = forward(W1, b1, W2, b2, data)
+    cost = (0.5 * np.sum((a3 - data) ** 2) / m
+            + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+            + beta * np.sum(np.abs(a2)) / m)
+    delta3 = (a3 - data) * sigmoid_prime(a3)
+    delta2 = delta2_l1_reference(W2, delta3, a2, beta)
+    return cost, pack_parameters(delta2 @ data.T / m + lambda_ * W1,
+                                 delta3 @ a2.T / m + lambda_ * W2,
+                                 delta2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+
+
+def check_delta2_l1(delta2_l1):
+    """Check ``delta2_l1(W2, delta3, a2, beta)``: delta2 with an L1 penalty on activations.
+
+    The penalty is ``beta (1/m) sum_i sum_j |a2_ji|`` in place of the KL term; expected
+    ``(W2.T @ delta3 + beta * sign(a2)) * a2 * (1 - a2)`` -- for sigmoid units sign(a2) =
+    1. Names the mistakes: an extra 1/m, f'(z2) missing (on the penalty or everywhere), a
+    wrong sign, beta missing, the penalty (or a squared penalty's derivative) in place of
+    |a|'s derivative, a derivative that depends on rho_hat, f'(z2) computed from a2 as if
+    it were z2.
+    """
+    fb = Feedback("delta2_l1")
+    cases = [(5, 6, 4, 9, 0.7), (6, 3, 5, 4, 2.5)]
+    for seed, v, h, m, beta in cases:
+        label = f"{h} hidden units, {v} inputs, m = {m}, beta = {beta:g}"
+        W2, delta3, a2 = _delta2_case(seed, v, h, m)
+        args = [W2.copy(), delta3.copy(), a2.copy(), beta]
+        ok, value = call_learner(fb, delta2_l1, *args)
+        if not ok:
+            break
+        for name, given, orig in zip(("W2", "delta3", "a2"), args, (W2, delta3, a2)):
+            if not np.array_equal(given, orig):
+                fb.fail(f"{label}: your function changed its {name} argument in place (e.g. "
+                        f"with +=); later code still needs the original {name}")
+        if fb.problems:
+            break
+        got = as_array(fb, value, label)
+        if got is None:
+            break
+        fprime = a2 * (1 - a2)
+        back = W2.T @ delta3
+        expected = delta2_l1_reference(W2, delta3, a2, beta)
+        rho_hat = a2.mean(axis=1, keepdims=True)
+        candidates = [
+            ((back + beta / m) * fprime,
+             f"an extra 1/m on the penalty term (yours is m = {m} times too small there). "
+             "The penalty is an average over the examples like the reconstruction error; "
+             "its 1/m is the one the gradient formulas apply, so delta2 has no m"),
+            (back * fprime + beta,
+             "f'(z2) is missing on the penalty term: the penalty reaches z2 through the "
+             "same sigmoid -- multiply the whole bracket (W2.T @ delta3 + beta) by "
+             "a2 * (1 - a2)"),
+            (back + beta,
+             "f'(z2) is missing: delta2 = (W2.T @ delta3 + beta) * a2 * (1 - a2)"),
+            ((back - beta) * fprime,
+             "the penalty term has the wrong sign: a larger activation costs more, so its "
+             "derivative +beta is added"),
+            ((back + 1.0) * fprime if beta != 1 else None,
+             f"the factor beta (= {beta:g} here) is missing from the penalty term"),
+            ((back + beta * a2) * fprime,
+             "beta * a2 is the penalty beta * |a| itself (a2 > 0), or the derivative of a "
+             "squared penalty (beta/2) a^2; the derivative of |a| is sign(a), which is 1 "
+             "for a sigmoid's a2 > 0"),
+            ((back + beta * rho_hat) * fprime,
+             "your penalty term depends on rho_hat (beta * rho_hat); the derivative of "
+             "beta * |a| with respect to a is beta * sign(a) = beta, the same for every "
+             "example and every activation"),
+            (back * fprime,
+             "that is plain backpropagation's delta2: the penalty's term beta is missing"),
+            ((back + beta) * sigmoid(a2) * (1 - sigmoid(a2)),
+             "f'(z2) is computed as if a2 were z2: with a2 = f(z2), f'(z2) = a2 * (1 - a2), "
+             "not sigmoid(a2) * (1 - sigmoid(a2))"),
+            ((back + beta / h) * fprime,
+             f"the penalty term is divided by the number of hidden units (h = {h}); each "
+             "unit's |a| enters the penalty with weight beta"),
+            (expected * m,
+             f"the result is m = {m} times too large: no sum or 1/m belongs in delta2"),
+        ]
+        verdict = diagnose(fb, got, expected, candidates, label, rtol=1e-6)
+        if verdict != "right":
+            if verdict == "unknown":
+                ok0, v0 = call_learner(fb, delta2_l1, W2.copy(), delta3.copy(), a2.copy(), 0.0)
+                g0 = as_array(fb, v0, "with beta = 0") if ok0 else None
+                if g0 is not None and same(g0, back * fprime, rtol=1e-6):
+                    fb.fail("with beta = 0 your delta2 is right, so the mistake is in the "
+                            "penalty term")
+                elif g0 is not None:
+                    fb.fail("with beta = 0 your delta2 differs from plain backpropagation's "
+                            "(W2.T @ delta3) * a2 * (1 - a2) too, so the mistake is (also) "
+                            "outside the penalty term")
+            break
+    return fb.report()
+
+
+def _delta2_of_example_1(penalty, x, W1, b1, W2, b2, beta, epsilon=1e-4):
+    """m * dJ/dz2 for the first example of x, by central differences (no formula)."""
+    m = x.shape[1]
+    z2 = W1 @ x + b1[:, None]
+
+    def J(z):
+        a2 = sigmoid(z)
+        a3 = sigmoid(W2 @ a2 + b2[:, None])
+        if penalty == "L1":
+            pen = beta * np.sum(np.abs(a2)) / m
+        else:
+            pen = beta * np.sum(kl_divergence(0.05, a2.mean(axis=1)))
+        return 0.5 * np.sum((a3 - x) ** 2) / m + pen
+
+    out = np.empty(z2.shape[0])
+    for j in range(z2.shape[0]):
+        plus, minus = z2.copy(), z2.copy()
+        plus[j, 0] += epsilon
+        minus[j, 0] -= epsilon
+        out[j] = m * (J(plus) - J(minus)) / (2 * epsilon)
+    return out
+
+
+def measure_coupling(penalty, seed=3):
+    """How far delta2 of example 1 moves when the last example is replaced by its negative.
+
+    ``penalty`` is 'L1' (beta (1/m) sum |a2|) or 'KL' (beta sum_j KL(0.05 || rho_hat_j)),
+    beta = 3, on a small random network; the delta2 are measured by finite differences, as
+    in notebook 03's Step 2. Returns the largest change of an entry.
+    """
+    rng = np.random.default_rng(seed)
+    v, h, m = 6, 3, 5
+    W1, W2 = rng.normal(0, 0.5, (h, v)), rng.normal(0, 0.5, (v, h))
+    b1, b2 = rng.uniform(-0.5, 0.5, h), rng.uniform(-0.5, 0.5, v)
+    x = rng.uniform(0.1, 0.9, (v, m))
+    changed = x.copy()
+    changed[:, -1] = 1.0 - x[:, -1]
+    before = _delta2_of_example_1(penalty, x, W1, b1, W2, b2, 3.0)
+    after = _delta2_of_example_1(penalty, changed, W1, b1, W2, b2, 3.0)
+    return float(np.max(np.abs(after - before)))
+
+
+def check_l1_coupling(l1_couples_examples):
+    """Check the answer: does the L1 penalty on activations couple the examples?
+
+    Measures (:func:`measure_coupling`) how far example 1's delta2 moves when another
+    example changes, for the L1 penalty and for KL, and explains: beta (1/m) sum_i sum_j
+    |a2_ji| is a sum of per-example terms -- for sigmoid units it is beta sum_j rho_hat_j,
+    linear in rho_hat -- so its derivative does not depend on the other examples.
+    """
+    fb = Feedback("does the L1 penalty couple the examples?")
+    if not isinstance(l1_couples_examples, (bool, np.bool_)):
+        fb.fail(f"set l1_couples_examples to True or False, not {l1_couples_examples!r}")
+        return fb.report()
+    moved_l1, moved_kl = measure_coupling("L1"), measure_coupling("KL")
+    couples = moved_l1 > 1e-6
+    measured = (f"replacing the last example moves example 1's delta2 by "
+                f"{'less than 1e-6' if moved_l1 <= 1e-6 else f'{moved_l1:.2g}'} with the L1 "
+                f"penalty and by {moved_kl:.2g} with KL")
+    if bool(l1_couples_examples) != couples:
+        fb.fail(f"measured: {measured}. The L1 penalty beta (1/m) sum_i sum_j |a_j(x_i)| is "
+                "a sum of one term per example, and its derivative beta * sign(a) involves "
+                "that example alone. (For sigmoid units the penalty equals beta sum_j "
+                "rho_hat_j: it is linear in rho_hat, so its derivative does not depend on "
+                "rho_hat. KL couples the examples because its derivative does.)")
+    else:
+        print(f"measured: {measured}.")
     return fb.report()

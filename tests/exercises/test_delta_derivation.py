@@ -20,10 +20,16 @@ from sae_lib.exercises import (
     bug_lines,
     buggy_sparse_autoencoder_cost,
     check_delta2,
+    check_delta2_l1,
     check_duplicate_prediction,
-    check_sparsity_term,
+    check_l1_coupling,
     plain_backprop_deltas,
     show_bug,
+)
+from sae_lib.exercises.delta_derivation import (
+    delta2_l1_reference,
+    l1_activation_cost,
+    measure_coupling,
 )
 from sae_lib.objective import theta_size
 
@@ -122,59 +128,8 @@ def test_plain_backprop_deltas_give_the_gradient_without_sparsity(point):
     assert np.allclose(delta3.sum(axis=1) / M, gb2)
 
 
-# --- exercise: sparsity_term -------------------------------------------------------------
 def sparsity_term_right(rho, rho_hat, beta):
     return beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
-
-
-def test_sparsity_term_checker_passes_a_correct_function(capsys):
-    assert check_sparsity_term(sparsity_term_right) is True
-    assert "✓ sparsity_term: all checks passed." in capsys.readouterr().out
-
-
-SPARSITY_BUGS = {
-    "the sign is flipped": lambda r, q, b: -sparsity_term_right(r, q, b),
-    "the factor beta (= 3 here) is missing": lambda r, q, b: -r / q + (1 - r) / (1 - q),
-    "the penalty itself; delta needs its derivative":
-        lambda r, q, b: b * (r * np.log(r / q) + (1 - r) * np.log((1 - r) / (1 - q))),
-    "only the -rho/rho_hat part": lambda r, q, b: b * (-r / q),
-    "rho and rho_hat are swapped": lambda r, q, b: b * (-q / r + (1 - q) / (1 - r)),
-    "the denominators are swapped": lambda r, q, b: b * (-r / (1 - q) + (1 - r) / q),
-    "divided by the number of hidden units":
-        lambda r, q, b: sparsity_term_right(r, q, b) / len(q),
-    "you returned one number, the sum": lambda r, q, b: np.sum(sparsity_term_right(r, q, b)),
-    "returned None": lambda r, q, b: None,
-    "not implemented yet": lambda r, q, b: (_ for _ in ()).throw(NotImplementedError),
-}
-
-
-@pytest.mark.parametrize("message", list(SPARSITY_BUGS))
-def test_sparsity_term_checker_names_each_mistake(message, capsys):
-    assert check_sparsity_term(SPARSITY_BUGS[message]) is False
-    out = capsys.readouterr().out
-    assert out.startswith("✗ sparsity_term")
-    assert message in out
-
-
-def test_sparsity_term_checker_reports_the_value_at_the_minimum(capsys):
-    assert check_sparsity_term(lambda r, q, b: b * (1 - r) / (1 - q)) is False
-    out = capsys.readouterr().out
-    assert "at rho_hat = rho the term must be 0 (the penalty is at its minimum), yours is 3\n" in out
-    assert "only the (1-rho)/(1-rho_hat) part" in out
-
-
-def test_sparsity_term_checker_catches_hard_coded_constants(capsys):
-    assert check_sparsity_term(lambda r, q, b: sparsity_term_right(0.05, q, 3.0)) is False
-    out = capsys.readouterr().out
-    assert "rho = 0.2, beta = 0.5: wrong values" in out
-
-
-def test_sparsity_term_checker_catches_in_place_changes(capsys):
-    def in_place(rho, rho_hat, beta):
-        rho_hat *= 1.0001
-        return sparsity_term_right(rho, rho_hat, beta)
-    assert check_sparsity_term(in_place) is False
-    assert "changed its rho_hat argument in place" in capsys.readouterr().out
 
 
 # --- exercise: delta2 ---------------------------------------------------------------------
@@ -282,4 +237,117 @@ def test_duplicate_prediction_right(capsys):
 ])
 def test_duplicate_prediction_wrong(answers, message, capsys):
     assert check_duplicate_prediction(*answers) is False
+    assert message in capsys.readouterr().out
+
+
+# --- exercise: delta2 for an L1 penalty on the activations ---------------------------------
+def test_l1_reference_delta2_is_the_gradient_of_the_l1_cost(point):
+    theta, data = point
+    J = lambda t: l1_activation_cost(t, V, H, LAMBDA, BETA, data)  # noqa: E731
+    num = compute_numerical_gradient(lambda t: J(t)[0], theta)
+    assert relative_difference(num, J(theta)[1]) < 1e-9
+    # and the L1 cost is the sigmoid autoencoder's cost with beta * sum_j rho_hat_j
+    W1, W2, b1, b2 = unpack_parameters(theta, V, H)
+    a2 = sigmoid(W1 @ data + b1[:, None])
+    plain = sparse_autoencoder_cost(theta, V, H, LAMBDA, RHO, 0.0, data)[0]
+    assert J(theta)[0] == pytest.approx(plain + BETA * a2.mean(axis=1).sum(), rel=1e-12)
+
+
+def test_delta2_l1_checker_passes_a_correct_function(capsys):
+    assert check_delta2_l1(delta2_l1_reference) is True
+    assert check_delta2_l1(lambda W2, d3, a2, b: (W2.T @ d3 + b) * a2 * (1 - a2)) is True
+    assert "✓ delta2_l1: all checks passed." in capsys.readouterr().out
+
+
+def _l1_right(W2, d3, a2, b):
+    return (W2.T @ d3 + b) * fprime(a2)
+
+
+DELTA2_L1_BUGS = {
+    "an extra 1/m on the penalty term (yours is m = 9 times too small there)":
+        lambda W2, d3, a2, b: (W2.T @ d3 + b / a2.shape[1]) * fprime(a2),
+    "f'(z2) is missing on the penalty term":
+        lambda W2, d3, a2, b: W2.T @ d3 * fprime(a2) + b,
+    "f'(z2) is missing: delta2 = (W2.T @ delta3 + beta) * a2 * (1 - a2)":
+        lambda W2, d3, a2, b: W2.T @ d3 + b,
+    "the penalty term has the wrong sign":
+        lambda W2, d3, a2, b: (W2.T @ d3 - b) * fprime(a2),
+    "the factor beta (= 0.7 here) is missing":
+        lambda W2, d3, a2, b: (W2.T @ d3 + 1.0) * fprime(a2),
+    "beta * a2 is the penalty beta * |a| itself":
+        lambda W2, d3, a2, b: (W2.T @ d3 + b * np.abs(a2)) * fprime(a2),
+    "your penalty term depends on rho_hat":
+        lambda W2, d3, a2, b: (W2.T @ d3 + b * a2.mean(axis=1, keepdims=True)) * fprime(a2),
+    "that is plain backpropagation's delta2: the penalty's term beta is missing":
+        lambda W2, d3, a2, b: W2.T @ d3 * fprime(a2),
+    "f'(z2) is computed as if a2 were z2":
+        lambda W2, d3, a2, b: (W2.T @ d3 + b) * fprime(sigmoid(a2)),
+    "divided by the number of hidden units (h = 4)":
+        lambda W2, d3, a2, b: (W2.T @ d3 + b / a2.shape[0]) * fprime(a2),
+    "the result is m = 9 times too large":
+        lambda W2, d3, a2, b: _l1_right(W2, d3, a2, b) * a2.shape[1],
+    "expected shape (4, 9), yours has shape (4,)":
+        lambda W2, d3, a2, b: _l1_right(W2, d3, a2, b).mean(axis=1),
+    "not implemented yet": lambda W2, d3, a2, b: (_ for _ in ()).throw(NotImplementedError),
+    "returned None": lambda W2, d3, a2, b: None,
+}
+
+
+@pytest.mark.parametrize("message", list(DELTA2_L1_BUGS))
+def test_delta2_l1_checker_names_each_mistake(message, capsys):
+    assert check_delta2_l1(DELTA2_L1_BUGS[message]) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗ delta2_l1")
+    assert message in out
+
+
+def test_delta2_l1_checker_is_not_passed_by_trivial_answers(capsys):
+    for trivial in (lambda W2, d3, a2, b: np.zeros_like(a2),
+                    lambda W2, d3, a2, b: a2,
+                    lambda W2, d3, a2, b: np.full_like(a2, b)):
+        assert check_delta2_l1(trivial) is False
+    out = capsys.readouterr().out
+    assert "so the mistake is (also) outside the penalty term" in out
+
+
+def test_delta2_l1_checker_localises_an_unrecognised_mistake(capsys):
+    assert check_delta2_l1(lambda W2, d3, a2, b: (W2.T @ d3 + 1.3 * b) * fprime(a2)) is False
+    out = capsys.readouterr().out
+    assert "with beta = 0 your delta2 is right, so the mistake is in the penalty term" in out
+
+
+def test_delta2_l1_second_case_catches_hard_coded_constants(capsys):
+    assert check_delta2_l1(lambda W2, d3, a2, b: (W2.T @ d3 + 0.7) * fprime(a2)) is False
+    assert "beta = 2.5" in capsys.readouterr().out
+
+
+def test_delta2_l1_checker_catches_in_place_changes(capsys):
+    def in_place(W2, delta3, a2, beta):
+        a2 *= 1 - a2
+        return (W2.T @ delta3 + beta) * a2
+    assert check_delta2_l1(in_place) is False
+    assert "changed its a2 argument in place" in capsys.readouterr().out
+
+
+# --- exercise: does the L1 penalty couple the examples? -----------------------------------
+def test_coupling_is_measured_by_finite_differences():
+    assert measure_coupling("L1") < 1e-8          # finite-difference noise only
+    assert measure_coupling("KL") > 0.01          # rho_hat moved, and with it every delta2
+
+
+def test_l1_coupling_right_answer(capsys):
+    assert check_l1_coupling(False) is True
+    out = capsys.readouterr().out
+    assert ("measured: replacing the last example moves example 1's delta2 by less than "
+            "1e-6 with the L1 penalty and by 0.1 with KL.") in out
+
+
+@pytest.mark.parametrize("answer, message", [
+    (True, "is a sum of one term per example"),
+    (None, "set l1_couples_examples to True or False, not None"),
+    ("no", "set l1_couples_examples to True or False, not 'no'"),
+    (0, "set l1_couples_examples to True or False, not 0"),
+])
+def test_l1_coupling_wrong_answers(answer, message, capsys):
+    assert check_l1_coupling(answer) is False
     assert message in capsys.readouterr().out
