@@ -13,6 +13,9 @@ Helpers for notebook 05 (and any later notebook that needs them):
 * :func:`show_filter_gallery` -- several filter banks side by side, each with a caption.
 * :func:`neighbour_correlation` -- how alike pixels a given distance apart are within
   patches (high for raw photographs, near 0 two pixels apart once whitened).
+* :func:`orientation_power` -- how an image's (or a filter's) power divides among
+  horizontal, diagonal and vertical stripes: photographs are not isotropic, and the
+  filters learned from them inherit the tilt.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ __all__ = [
     "train_with_objective",
     "show_filter_gallery",
     "neighbour_correlation",
+    "ORIENTATION_SECTORS",
+    "orientation_power",
 ]
 
 
@@ -119,6 +124,69 @@ def neighbour_correlation(patches, distance=1, patch_shape=None):
     if a.std() == 0 or b.std() == 0:
         return 0.0
     return float(np.corrcoef(a, b)[0, 1])
+
+
+#: The four sectors of :func:`orientation_power`, named by the direction the stripes run;
+#: 45-degree wide sectors centred on 0, 45, 90 and 135 degrees (counter-clockwise from
+#: the horizontal, the picture's y axis pointing up).
+ORIENTATION_SECTORS = ("horizontal", "rising diagonal", "vertical", "falling diagonal")
+
+
+def orientation_power(images, size=None, pooled=False):
+    """Share of the power of each image that lies in stripes of each orientation.
+
+    A spatial frequency (fx, fy) is a grating whose stripes run perpendicular to the
+    vector (fx, fy). Its orientation -- the direction the stripes run, in degrees in
+    [0, 180), counter-clockwise from the horizontal with the picture's y axis pointing up
+    (row indices grow downward) -- falls into one of four 45-degree sectors,
+    :data:`ORIENTATION_SECTORS`: horizontal (0), rising diagonal (45), vertical (90),
+    falling diagonal (135); boundaries at 22.5, 67.5, 112.5 and 157.5 degrees. Each
+    image's mean is removed first (the zero frequency has no orientation). Only
+    frequencies up to 0.5 cycles per pixel count: the corners of the square grid of
+    frequencies beyond it lie along the diagonals only, and would give white noise more
+    diagonal than horizontal or vertical power. So white noise gives about 0.25 in
+    every sector.
+
+    ``images``: (n_images, height, width), or one (height, width) image. ``size`` zero-pads
+    every image to (size, size) first -- for small filters such as 8 x 8 rows of W1, a
+    finer grid of frequencies (e.g. ``size=32``); by default the image's own grid.
+    Returns the shares, (n_images, 4) (one (4,) row for one image), each row summing to 1;
+    with ``pooled=True`` the shares of the images' summed power, shape (4,), so that an
+    image with more variance counts for more.
+    """
+    images = np.asarray(images, dtype=np.float64)
+    single = images.ndim == 2
+    if single:
+        images = images[None]
+    if images.ndim != 3 or images.shape[0] == 0:
+        raise ValueError(f"images must have shape (n_images, height, width), got {images.shape}.")
+    if not np.isfinite(images).all():
+        raise ValueError("images contain NaN or infinite values; clean them first.")
+    _, height, width = images.shape
+    if size is None:
+        shape = (height, width)
+    else:
+        if isinstance(size, bool) or not isinstance(size, (int, np.integer)) \
+                or size < max(height, width):
+            raise ValueError(f"size must be an integer of at least {max(height, width)} (the "
+                             f"image's larger side), got {size!r}.")
+        shape = (int(size), int(size))
+    centred = images - images.mean(axis=(1, 2), keepdims=True)
+    power = np.abs(np.fft.fft2(centred, s=shape)) ** 2             # (n, rows, cols)
+    fy = -np.fft.fftfreq(shape[0])[:, None]   # rows grow downward; the picture's y points up
+    fx = np.fft.fftfreq(shape[1])[None, :]
+    stripes = (np.degrees(np.arctan2(fy, fx)) + 90.0) % 180.0
+    sector = np.digitize(stripes, [22.5, 67.5, 112.5, 157.5]) % 4
+    sector = np.where(fx**2 + fy**2 <= 0.25, sector, -1)          # the disc f <= 0.5
+    per_sector = np.stack([power[:, sector == s].sum(axis=1) for s in range(4)], axis=1)
+    if pooled:
+        per_sector = per_sector.sum(axis=0, keepdims=True)
+    totals = per_sector.sum(axis=1, keepdims=True)
+    if np.any(totals == 0):
+        raise ValueError("an image is constant (or only varies at frequencies above 0.5 "
+                         "cycles per pixel): it has no power in any orientation.")
+    shares = per_sector / totals
+    return shares[0] if (single or pooled) else shares
 
 
 # ---------------------------------------------------------------------------------------

@@ -10,9 +10,10 @@ import pytest  # noqa: E402
 
 from sae_lib import (cost_and_grad, initialize_parameters, load_natural_images,  # noqa: E402
                      sample_images, sparse_autoencoder_cost, train, whiten_images)
-from sae_lib.analysis import (neighbour_correlation, radial_power_spectrum,  # noqa: E402
-                              show_filter_gallery, show_patches, show_reconstructions,
-                              spectrum_slope, tile_patches, train_with_objective)
+from sae_lib.analysis import (ORIENTATION_SECTORS, neighbour_correlation,  # noqa: E402
+                              orientation_power, radial_power_spectrum, show_filter_gallery,
+                              show_patches, show_reconstructions, spectrum_slope,
+                              tile_patches, train_with_objective)
 from sae_lib.exercises import buggy_sparse_autoencoder_cost  # noqa: E402
 
 
@@ -118,6 +119,71 @@ def test_neighbour_correlation_validation_and_flat_patches():
         neighbour_correlation(np.zeros((10, 3)), 1)
     r = neighbour_correlation(np.random.default_rng(0).normal(size=(6, 50)), 2, patch_shape=(2, 3))
     assert -1 <= r <= 1
+
+
+# --- orientation_power ---------------------------------------------------------------------------
+def stripes(orientation, size=32, period=4.0):
+    """A grating whose stripes run at ``orientation`` degrees (0 horizontal, y axis up)."""
+    theta = np.radians(orientation)
+    rows, cols = np.mgrid[0:size, 0:size].astype(float)
+    x, y = cols, -rows                                  # the picture's y axis points up
+    across = -np.sin(theta) * x + np.cos(theta) * y     # distance across the stripes
+    return np.cos(2 * np.pi * across / period)
+
+
+@pytest.mark.parametrize("orientation,sector", [(0, 0), (45, 1), (90, 2), (135, 3),
+                                                (10, 0), (170, 0), (60, 1), (100, 2)])
+def test_gratings_put_their_power_in_their_sector(orientation, sector):
+    shares = orientation_power(stripes(orientation))
+    assert shares.shape == (4,) and shares.sum() == pytest.approx(1.0)
+    assert shares[sector] > 0.9, (ORIENTATION_SECTORS[sector], shares)
+
+
+def test_row_direction_is_the_pictures_y_axis():
+    rows, cols = np.mgrid[0:32, 0:32]
+    rising = np.cos(2 * np.pi * (rows + cols) / 4)       # constant where row + col is: /
+    assert ORIENTATION_SECTORS[int(np.argmax(orientation_power(rising)))] == "rising diagonal"
+    assert ORIENTATION_SECTORS[int(np.argmax(orientation_power(rising[::-1])))] == \
+        "falling diagonal"
+
+
+def test_transpose_swaps_horizontal_and_vertical():
+    images = power_law_images(-2.0, n=3, size=64) + 0.3 * stripes(90, size=64)
+    shares = orientation_power(images)
+    swapped = orientation_power(np.transpose(images, (0, 2, 1)))
+    assert shares.shape == (3, 4)
+    assert np.allclose(swapped[:, [2, 1, 0, 3]], shares, atol=1e-12)   # diagonals keep
+    assert np.all(shares[:, 2] > shares[:, 0])                         # the added stripes
+
+
+def test_pooled_weights_images_by_their_power():
+    horizontal, vertical = stripes(0), 3 * stripes(90)                  # 9 times the power
+    pooled = orientation_power(np.stack([horizontal, vertical]), pooled=True)
+    assert pooled == pytest.approx([0.1, 0.0, 0.9, 0.0], abs=1e-9)
+    per_image = orientation_power(np.stack([horizontal, vertical]))
+    assert per_image[:, 0] == pytest.approx([1.0, 0.0], abs=1e-9)
+
+
+def test_zero_padding_keeps_a_small_filters_orientation():
+    w = stripes(45, size=8, period=3.0) * np.exp(-((np.arange(8) - 3.5) ** 2 / 8))[:, None]
+    assert orientation_power(w, size=32)[1] > 0.5
+    assert orientation_power(w, size=32).sum() == pytest.approx(1.0)
+
+
+def test_white_noise_is_roughly_isotropic():
+    shares = orientation_power(np.random.default_rng(0).normal(size=(5, 64, 64)), pooled=True)
+    assert np.allclose(shares, 0.25, atol=0.03)
+
+
+def test_orientation_power_validation():
+    with pytest.raises(ValueError, match="n_images, height, width"):
+        orientation_power(np.zeros(5))
+    with pytest.raises(ValueError, match="constant"):
+        orientation_power(np.ones((8, 8)))
+    with pytest.raises(ValueError, match="at least 8"):
+        orientation_power(np.zeros((8, 8)), size=4)
+    with pytest.raises(ValueError, match="NaN"):
+        orientation_power(np.full((8, 8), np.nan))
 
 
 # --- tile_patches / show_patches / show_reconstructions -----------------------------------------
