@@ -1,67 +1,120 @@
-"""A BLAS thread limit for the calling thread only -- the one thing threadpoolctl cannot do.
+"""numpy's BLAS on one thread while any background training runs -- safely from many threads.
 
-:func:`threadpoolctl.threadpool_limits` (used by :mod:`sae_lib.training`) changes a BLAS
-library's thread count for the whole process. The rho/beta explorer trains a model in a
-background thread while the kernel's main thread keeps drawing and answering the learner;
-a process-wide limit would slow the main thread's work too, and restoring it when the
-training ends would race with whatever the main thread set meanwhile.
+The rho/beta explorer trains a 25-unit network in a background thread. Its matrix
+products are small: a second BLAS thread gains little on an idle machine and, on a busy
+one, loses badly (OpenBLAS threads spin against the other processes: on a 2-core
+machine under load, one evaluation of the objective took over ten times longer with two
+threads than with one). So numpy's BLAS runs single-threaded while the training runs.
 
-OpenBLAS (>= 0.3.27, as bundled with numpy's wheels) has a per-thread setting,
-``openblas_set_num_threads_local``, which this module calls through ctypes on the
-OpenBLAS that numpy uses (found by threadpoolctl, so no platform-specific path search).
-Where numpy uses another BLAS, or an older OpenBLAS, the limit is skipped: training is
-then merely slower, never wrong.
+Why this module exists (and what it cannot do):
+
+* **No per-thread limit exists for numpy's OpenBLAS.** ``openblas_set_num_threads_local``
+  sounds thread-local, but in OpenBLAS's pthreads builds (numpy's wheels) it sets the
+  process-wide thread count and returns the previous one (OpenBLAS PR #4425; measured:
+  a value set in one thread is what every other thread sees). MKL has a true
+  per-thread limit, but numpy's wheels do not use MKL. So the limit is process-wide: the
+  kernel's main thread also multiplies on one thread while a training runs, which costs
+  nothing for drawing four small panels.
+* **threadpoolctl sets the limit** (its library controllers: OpenBLAS, MKL, BLIS and
+  Accelerate, on Linux, macOS and Windows); nothing here calls a BLAS library directly.
+* **What threadpoolctl cannot do is overlapping scopes in several threads.** Its
+  ``limit()`` restores, on exit, the count it saw on entry; and since version 3.8, for a
+  process-wide OpenBLAS pool, only one Python thread at a time may change the count --
+  the others are silently ignored. So if thread A enters (2 -> 1), thread B enters (it
+  sees 1, and saves 1), A leaves (back to 2 while B still trains) and B leaves, B
+  "restores" 1: the limit is lost early and then kept for the rest of the session.
+  :func:`one_blas_thread` counts the open scopes under a lock instead: the first to
+  enter sets the limit, the last to leave restores the count from before the first entry,
+  each time taking threadpoolctl's control of the pool for that one change
+  (``OpenBLASController.clear_controlling_thread``) and handing it back at once.
+
+Where threadpoolctl finds no BLAS belonging to numpy, :func:`one_blas_thread` does
+nothing: training is then merely slower, never wrong.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
+import threading
 
-__all__ = ["one_blas_thread", "thread_local_limit_available"]
+__all__ = ["one_blas_thread", "blas_limit_available", "numpy_blas_threads"]
+
+_lock = threading.Lock()
+_open_scopes = 0
+_saved_counts = None   # numpy's BLAS thread counts from before the first open scope
 
 
 @functools.lru_cache(maxsize=1)
-def _numpy_openblas_local_setter():
-    """numpy's OpenBLAS ``openblas_set_num_threads_local``, or None where there is none."""
-    from threadpoolctl import threadpool_info
+def _numpy_blas_pools():
+    """threadpoolctl's selection of numpy's BLAS libraries, or None where there is none."""
+    from threadpoolctl import ThreadpoolController
 
     import numpy as np  # noqa: F401  (loads numpy's BLAS so threadpoolctl can see it)
 
-    for pool in threadpool_info():
-        if pool.get("internal_api") != "openblas" or "numpy" not in pool.get("filepath", ""):
-            continue
-        try:
-            setter = getattr(ctypes.CDLL(pool["filepath"]), "openblas_set_num_threads_local")
-        except (OSError, AttributeError):
-            return None
-        setter.argtypes = [ctypes.c_int]
-        setter.restype = ctypes.c_int
-        return setter
-    return None
+    controller = ThreadpoolController().select(user_api="blas")
+    numpy_paths = [lib.filepath for lib in controller.lib_controllers
+                   if "numpy" in lib.filepath]
+    return controller.select(filepath=numpy_paths) if numpy_paths else None
 
 
-def thread_local_limit_available():
-    """True when :func:`one_blas_thread` can limit the calling thread's BLAS."""
-    return _numpy_openblas_local_setter() is not None
+def blas_limit_available():
+    """True when :func:`one_blas_thread` can limit numpy's BLAS (threadpoolctl sees it)."""
+    return _numpy_blas_pools() is not None
+
+
+def numpy_blas_threads():
+    """The thread count of numpy's BLAS now (the largest if several), or None if unknown."""
+    pools = _numpy_blas_pools()
+    if pools is None:
+        return None
+    return max(lib.num_threads for lib in pools.lib_controllers)
+
+
+def _set_counts(pools, counts):
+    """Set numpy's BLAS libraries to ``counts`` (one per library) from this thread.
+
+    threadpoolctl >= 3.8 lets one Python thread at a time change a process-wide OpenBLAS
+    pool and ignores the others; take that control for this one change and give it back.
+    """
+    try:
+        from threadpoolctl import OpenBLASController
+        release = OpenBLASController.clear_controlling_thread   # threadpoolctl >= 3.8
+    except (ImportError, AttributeError):
+        release = None
+    if release is not None:
+        release(force=True)
+    try:
+        for lib, n in zip(pools.lib_controllers, counts):
+            lib.set_num_threads(n)
+    finally:
+        if release is not None:
+            release()
 
 
 @contextlib.contextmanager
 def one_blas_thread():
-    """Run numpy's matrix products on one thread -- for the calling thread only.
+    """Run numpy's matrix products on one thread inside the block -- process-wide.
 
-    Training a 25-unit network multiplies small matrices, where a second BLAS thread
-    gains little on an idle machine and loses up to ten times on a busy one (threads
-    spinning against other processes). A background training also leaves the other
-    cores to the kernel's main thread, which draws the panels.
+    Safe to enter from several threads at once: the limit holds from the first entry to
+    the last exit, and the thread counts from before the first entry come back then.
+    Does nothing where numpy's BLAS cannot be found (see :func:`blas_limit_available`).
     """
-    setter = _numpy_openblas_local_setter()
-    if setter is None:
+    global _open_scopes, _saved_counts
+    pools = _numpy_blas_pools()
+    if pools is None:
         yield
         return
-    previous = setter(1)
+    with _lock:
+        if _open_scopes == 0:
+            _saved_counts = [lib.num_threads for lib in pools.lib_controllers]
+            _set_counts(pools, [1] * len(_saved_counts))
+        _open_scopes += 1
     try:
         yield
     finally:
-        setter(previous)
+        with _lock:
+            _open_scopes -= 1
+            if _open_scopes == 0:
+                _set_counts(pools, _saved_counts)
+                _saved_counts = None
