@@ -26,17 +26,37 @@ _LABEL = 0.2         # inches above each panel for its own title
 _BELOW = 0.36        # inches below the panels (tick labels)
 _CONTEXT = 4         # the context panel shows a window this many patch sides across
 _MONTAGE_MAX_IMAGES = 30
+_LINE_STEP = 2.3     # vertical distance of the top inputs drawn as lines (each within +-1)
 
 
 def _fmt(x):
     return f"{x:.3g}"
 
 
+def _own_scale(x):
+    """x divided by its largest absolute value (a zero vector stays 0)."""
+    top = float(np.max(np.abs(x)))
+    return x / top if top > 0 else x
+
+
+def _percent(share):
+    """A share as a percentage to 3 significant digits, never rounded to 0% or 100%
+    unless it is exactly that (1 example in 3000 is 0.0333%, and 2999 are 99.97%)."""
+    if share <= 0 or share >= 1:
+        return f"{100 * share:.0f}%"
+    text = f"{100 * share:.3g}"
+    digits = 3
+    while text in ("100", "0") or float(text) in (0.0, 100.0):
+        digits += 1
+        text = f"{100 * share:.{digits}g}"
+    return text + "%"
+
+
 def _density_text(card):
     if card.density is None:
         return None
     d = card.density
-    return f"{100 * d:.3g}%" if d >= 1e-3 or d == 0 else f"{d:.2e}"
+    return _percent(d) if d >= 1e-3 or d == 0 else f"{d:.2e}"
 
 
 def card_title(summary, card):
@@ -209,18 +229,17 @@ class Card:
                 self.top_texts.append(t)
             self.animated.append(self.top_art)
         else:
-            scale = max(abs(v_lo), abs(v_hi), 1e-12)
-            self.top_scale = scale
             x = np.arange(s.visible_size)
             self.top_art = []
             for i in range(k):
-                line, = self.top_ax.plot(x, np.full(s.visible_size, -i * 2.2), lw=0.9,
-                                         color=f"C{i % 10}")
+                self.top_ax.axhline(-i * _LINE_STEP, color="0.85", lw=0.5)
+                line, = self.top_ax.plot(x, np.full(s.visible_size, -i * _LINE_STEP), lw=0.9,
+                                         color=f"C{i % 10}", marker=".", ms=2)
                 self.top_art.append(line)
-                t = self.top_ax.text(s.visible_size - 0.5, -i * 2.2 + 0.35, "", fontsize=5.2,
-                                     ha="right", va="bottom", color="0.25")
+                t = self.top_ax.text(s.visible_size - 0.3, -i * _LINE_STEP, "", fontsize=5.2,
+                                     ha="left", va="center", color="0.25", clip_on=False)
                 self.top_texts.append(t)
-            self.top_ax.set_ylim(-(k - 1) * 2.2 - 1.2, 1.2)
+            self.top_ax.set_ylim(-(k - 1) * _LINE_STEP - 1.15, 1.15)
             self.top_ax.set_xlim(-0.5, s.visible_size - 0.5)
             self.top_ax.set_yticks([])
             self.top_ax.set_xlabel("input dimension", fontsize=6.5, labelpad=1)
@@ -313,23 +332,33 @@ class Card:
             self.dec_title.set_text(f"decoder $W^{{(2)}}$ col. (÷{dec_scale:.2g})")
 
         # top inputs
-        inputs = self.data[:, card.top_indices]
-        silent = not np.any(card.top_values > 0) if s.true_zero else False
+        inputs = self.data[:, card.top_indices].astype(np.float64)
+        # true-zero units: an example with a_j = 0 did not fire the unit -- it is only a
+        # tie at 0, so its picture is left blank rather than shown as a favourite
+        fires = card.top_values > 0 if s.true_zero else np.ones(s.k, dtype=bool)
+        n_fire = int(fires.sum())
+        inputs[:, ~fires] = np.nan
         if self.is_image:
             ph, pw = s.patch_shape
             self.top_art.set_data(tile_columns(inputs, (ph, pw), cols=self.top_cols,
                                                border=1, fill=np.nan))
         else:
             for i, line in enumerate(self.top_art):
-                line.set_ydata(inputs[:, i] / self.top_scale - i * 2.2)
+                line.set_ydata(_own_scale(inputs[:, i]) - i * _LINE_STEP)
         for i, t in enumerate(self.top_texts):
             value = f"{card.top_values[i]:.2g}"
             if self.labels is not None:
                 value = f"{self.labels[card.top_indices[i]]}: {value}"
-            t.set_text(value)
-        self.top_title.set_text(
-            f"no input fires it (first {s.k} of the zeros)" if silent else
-            f"top {s.k} inputs (activation{', label' if self.labels is not None else ''})")
+            t.set_text(value if fires[i] else "")
+        what = "" if self.is_image else ", each ÷ its max |x|"
+        label = "label: " if self.labels is not None else ""
+        if n_fire == 0:
+            self.top_title.set_text("no input fires it: nothing to show")
+        elif n_fire < s.k:
+            self.top_title.set_text(f"only {n_fire} input{'s' if n_fire > 1 else ''} "
+                                    f"fire{'' if n_fire > 1 else 's'} it ({label}activation)")
+        else:
+            self.top_title.set_text(f"top {s.k} inputs ({label}activation{what})")
 
         # histogram
         counts = np.where(card.hist_counts > 0, card.hist_counts, 0.5)
@@ -338,23 +367,26 @@ class Card:
         if s.true_zero:
             share = card.zeros / s.m
             self.hist_note.set_text(f"ρ̂ = {_fmt(card.rho_hat)}\n"
-                                    f"exactly 0 on {100 * share:.3g}%\n(not drawn)")
+                                    f"exactly 0 on {_percent(share)}\n(not drawn)")
         else:
             below = float(card.hist_counts[0]) / s.m
             self.hist_note.set_text(f"ρ̂ = {_fmt(card.rho_hat)}\n"
-                                    f"{100 * below:.3g}% in the first bar")
+                                    f"{_percent(below)} in the first bar")
 
         # where in the photographs
         if self.montage is not None:
-            pos = self.positions[card.top_indices]
+            pos = self.positions[card.top_indices[fires]]
             x, y = self.montage.centres(pos)
             self.where_art.set_data(x, y)
-            bx, by = self.montage.centres(pos[:1])
-            self.best_art.set_data(bx, by)
-            self.context_art.set_data(_context_window(self.images, pos[0],
-                                                      s.patch_shape[0]))
-            k_img = int(pos[0, 0])
-            self.context_title.set_text(f"best, in photo {k_img}")
+            self.best_art.set_data(x[:1], y[:1])
+            side = _CONTEXT * s.patch_shape[0]
+            if n_fire:
+                self.context_art.set_data(_context_window(self.images, pos[0],
+                                                          s.patch_shape[0]))
+                self.context_title.set_text(f"best, in photo {int(pos[0, 0])}")
+            else:
+                self.context_art.set_data(np.full((side, side), np.nan))
+                self.context_title.set_text("no patch fires it")
         return card
 
 
@@ -389,19 +421,26 @@ def card_layout(summary, with_photos, images=None):
 
 
 def pick_units(summary, n_units=6):
-    """The units worth looking at: the n_units // 2 most selective, then the rest least
-    selective (by :attr:`UnitSummaries.selectivity`). Returns (units, caption)."""
+    """The units worth looking at: the (n_units + 1) // 2 most selective, then the
+    n_units // 2 least selective (by :attr:`UnitSummaries.selectivity`), most selective
+    first. Dead units are left out (a unit that never fires has no selectivity to speak
+    of; look at one by passing its index). Returns ``(units, caption)``."""
     if isinstance(n_units, bool) or not isinstance(n_units, numbers.Integral) or n_units < 1:
         raise ValueError(f"n_units must be a positive integer, got {n_units!r}.")
-    order = summary.order("selectivity")
-    h = len(order)
-    if n_units >= h:
-        return list(order), f"all {h} units, most selective first ({summary.selectivity_name})"
+    order = [int(j) for j in summary.order("selectivity") if not summary.dead[j]]
+    h = summary.hidden_size
+    dead = h - len(order)
+    left_out = f"; {dead} dead unit{'s' if dead != 1 else ''} left out" if dead else ""
+    if not order:
+        return [], f"all {h} units are dead"
+    if n_units >= len(order):
+        return order, (f"all {len(order)} live units of {h}, most selective first (by "
+                       f"{summary.selectivity_name}){left_out}")
     most = (n_units + 1) // 2
     least = n_units - most
-    units = list(order[:most]) + (list(order[h - least:]) if least else [])
+    units = order[:most] + (order[len(order) - least:] if least else [])
     caption = (f"the {most} most and the {least} least selective of {h} units "
-               f"(by {summary.selectivity_name}), most selective first")
+               f"(by {summary.selectivity_name}), most selective first{left_out}")
     return units, caption
 
 
@@ -473,6 +512,9 @@ def feature_cards(model, data, units=None, *, k=9, patch_shape=None, positions=N
     labels = _check_labels(labels, data.shape[1])
     if units is None:
         units, caption = pick_units(summary, n_units)
+        if not units:
+            raise ValueError(f"every one of the {summary.hidden_size} units is dead (never "
+                             "fires on these data); pass units=[...] to see their cards.")
     else:
         units = [summary._unit_index(j) for j in np.atleast_1d(units).tolist()]
         if not units:

@@ -37,7 +37,22 @@ def test_default_units_are_the_most_and_least_selective(kl_model, patches):
     assert fig.units == order[:3] + order[-2:]
     assert "most and the 2 least selective" in fig.heading.get_text()
     units, caption = pick_units(fig.summary, 100)
-    assert units == order and "all 16 units" in caption
+    assert units == order and "all 16 live units" in caption
+
+
+def test_dead_units_are_not_picked_by_default(table_model):
+    A = np.zeros((5, 40))
+    A[1, 3] = 1.0                        # fires once: the most selective
+    A[2] = np.linspace(0.1, 1, 40)
+    A[3, ::2] = 0.5
+    model = table_model(A, visible_size=3, kind="topk")   # units 0 and 4 dead
+    fig = feature_cards(model, model.data(), n_units=2, k=2)
+    assert fig.units == [1, 2] and "2 dead units left out" in fig.heading.get_text()
+    assert "DEAD" in feature_cards(model, model.data(), units=[4], k=2).cards[0] \
+        .title.get_text()
+    with pytest.raises(ValueError, match="every one of the 2 units is dead"):
+        m2 = table_model(np.zeros((2, 10)), visible_size=3, kind="l1")
+        feature_cards(m2, m2.data(), k=2)
 
 
 def test_photographs_show_where_the_top_patches_sit(kl_model, patches):
@@ -60,10 +75,9 @@ def test_vectors_that_are_not_images_are_drawn_as_lines(l1_model, toy):
     card = fig.cards[1]
     s = fig.summary
     assert s.patch_shape is None and len(card.top_art) == 4
-    scale = card.top_scale
     for i, line in enumerate(card.top_art):
-        np.testing.assert_allclose(line.get_ydata(),
-                                   toy.data[:, s.top_indices[1, i]] / scale - i * 2.2)
+        x = toy.data[:, s.top_indices[1, i]]
+        np.testing.assert_allclose(line.get_ydata(), x / np.abs(x).max() - i * 2.3)
     heights = [b.get_height() for b in card.enc_art]
     np.testing.assert_allclose(heights, l1_model.W1[1] / np.abs(l1_model.W1[1]).max())
     assert "density" in card.title.get_text()
@@ -99,3 +113,22 @@ def test_a_summary_can_be_reused(kl_model, patches):
     assert fig.summary is s
     with pytest.raises(ValueError, match="UnitSummaries of this model on this data"):
         feature_cards(kl_model, X[:, :100], summary=s)
+
+
+def test_examples_that_do_not_fire_a_relu_unit_are_left_blank(table_model):
+    A = np.zeros((3, 30))
+    A[0, [5, 20]] = [0.4, 0.9]           # fires twice
+    A[1] = np.linspace(0.1, 1.0, 30)     # fires on all
+    model = table_model(A, visible_size=4, kind="l1")       # 2 x 2 "patches"
+    X = model.data()
+    fig = feature_cards(model, X, units=[0, 1, 2], k=4)
+    rare, busy, dead = fig.cards
+    tiles = rare.top_art.get_array().filled(np.nan)
+    assert np.isfinite(tiles[1:3, 1:3]).all() and np.isfinite(tiles[1:3, 4:6]).all()
+    assert np.isnan(tiles[4:6, 1:3]).all() and np.isnan(tiles[4:6, 4:6]).all()
+    assert rare.top_title.get_text().startswith("only 2 inputs fire it")
+    assert [t.get_text() for t in rare.top_texts] == ["0.9", "0.4", "", ""]
+    assert busy.top_title.get_text().startswith("top 4 inputs")
+    assert dead.top_title.get_text() == "no input fires it: nothing to show"
+    assert np.isnan(dead.top_art.get_array().filled(np.nan)).all()
+    assert "exactly 0 on 93.3%" in rare.hist_note.get_text()
