@@ -1,6 +1,6 @@
-"""Checkers of notebook 05 (edge filters from natural images): diagnosing failed runs from
-their numbers, patches from one's own photographs, and the orientation of a learned edge
-detector.
+"""Checkers of notebook 05 (edge filters from natural images): the unit that never fires
+(found with the feature browser), diagnosing failed runs from their numbers, patches from
+one's own photographs, and the orientation of a learned edge detector.
 """
 
 from __future__ import annotations
@@ -19,9 +19,142 @@ __all__ = [
     "check_failure_diagnosis",
     "check_patches_from_photos",
     "check_filter_orientation",
+    "check_silent_units",
 ]
 
-# --- Exercise 1: which failure is which? ---------------------------------------------------
+# --- Exercise 1: the unit that never fires (with the feature browser) ----------------------
+def _as_unit_indices(value):
+    """The learner's unit answer as a sorted list of ints, or a message saying what is wrong."""
+    if isinstance(value, (bool, np.bool_)):
+        return None, f"{value!r} is not a unit index"
+    if isinstance(value, (int, np.integer)):
+        return [int(value)], None
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return [int(value)], None
+    if isinstance(value, (str, bytes)) or not np.iterable(value):
+        return None, (f"give the unit index as an int (or a list of ints), not "
+                      f"{type(value).__name__} {value!r}")
+    units = []
+    for v in value:
+        if isinstance(v, (bool, np.bool_)) or not (
+                isinstance(v, (int, np.integer))
+                or (isinstance(v, (float, np.floating)) and float(v).is_integer())):
+            return None, f"{v!r} in your list is not a unit index (an int)"
+        units.append(int(v))
+    return sorted(set(units)), None
+
+
+def check_silent_units(answer, model, data, threshold=0.5):
+    """Check which units of ``model`` never rise above ``threshold`` on ``data``, and their rho_hat.
+
+    ``answer``: ``{"units": j or [j, ...], "rho_hat": r or [r, ...]}`` -- the unit(s)
+    whose activation a_j stays below ``threshold`` on every example (column) of ``data``
+    (visible_size, m), and the mean activation rho_hat_j of each, as the feature browser
+    shows them. ``model``: a trained model with ``hidden_activations`` (a
+    :class:`~sae_lib.TrainResult`). The truth is computed here from the model, so the
+    check holds for any run. Recognises: indices counted from 1, the unit with the
+    smallest rho_hat (which says nothing about firing), the unit with the highest peak,
+    units that do reach the threshold, missed units, rho_hat given in percent or as the
+    peak. Returns True when units and rho_hat are right.
+    """
+    name = "silent units"
+    template = '{"units": ..., "rho_hat": ...}'
+    if answer is None or (isinstance(answer, dict)
+                          and all(v is None or v is ... for v in answer.values())):
+        print(f"✗ {name}: not answered yet -- set `answer = {template}` (predict first, "
+              "then look in the browser).")
+        return False
+    if not isinstance(answer, dict):
+        print(f"✗ {name}: `answer` must be a dict like {template}, got "
+              f"{type(answer).__name__}.")
+        return False
+    a2 = np.asarray(model.hidden_activations(data), dtype=np.float64)
+    peak = a2.max(axis=1)
+    rho_hat = a2.mean(axis=1)
+    hidden = a2.shape[0]
+    truth = [int(j) for j in np.flatnonzero(peak < threshold)]
+    fb = Feedback(name)
+
+    units_given = answer.get("units", ...)
+    units = None
+    if units_given is None or units_given is ...:
+        fb.fail('"units": no answer yet')
+    else:
+        units, problem = _as_unit_indices(units_given)
+        if problem:
+            fb.fail(f'"units": {problem}')
+            units = None
+    if units is not None:
+        out_of_range = [j for j in units if not 0 <= j < hidden]
+        loudest = int(np.argmax(peak))
+        quietest_rho = int(np.argmin(rho_hat))
+        if units == truth:
+            pass
+        elif truth and units == [j + 1 for j in truth]:
+            fb.fail(f"you counted from 1: the units are numbered from 0, as in the browser's "
+                    f"menu and in Python (W1[j]); the answer is {truth}")
+        elif out_of_range:
+            fb.fail(f"there is no unit {out_of_range[0]}: the units are 0 .. {hidden - 1}")
+        elif len(units) == hidden:
+            fb.fail(f"not every unit: {len(truth)} of the {hidden} stay below {threshold:g}; "
+                    "order the browser by peak activation and look at the end of the list")
+        elif units == [loudest] and loudest not in truth:
+            fb.fail(f"unit {loudest} has the highest peak of all ({peak[loudest]:.3g}) -- you "
+                    "took the wrong end of the order 'peak activation (largest first)'")
+        elif units == [quietest_rho] and quietest_rho not in truth:
+            fb.fail(f"unit {quietest_rho} has the smallest rho_hat ({rho_hat[quietest_rho]:.4g}), "
+                    f"but it reaches a peak of {peak[quietest_rho]:.3g}: rho_hat says how much a "
+                    "unit is active on average, not whether it ever fires -- order by peak "
+                    "activation instead")
+        else:
+            for j in units:
+                if j not in truth:
+                    fb.fail(f"unit {j} does rise above {threshold:g}: its peak activation is "
+                            f"{peak[j]:.3g}")
+            missed = [j for j in truth if j not in units]
+            if missed:
+                shown = ", ".join(f"{j} (peak {peak[j]:.3g})" for j in missed)
+                fb.fail(f"you missed unit(s) {shown}, which never reach {threshold:g}")
+    # rho_hat of the silent unit(s)
+    rho_given = answer.get("rho_hat", ...)
+    if truth and (rho_given is None or rho_given is ...):
+        fb.fail('"rho_hat": no answer yet -- the browser\'s readout gives each unit\'s mean '
+                "activation")
+    elif truth and units == truth:
+        try:
+            rho_arr = np.atleast_1d(np.asarray(rho_given, dtype=float)).ravel()
+        except (TypeError, ValueError):
+            rho_arr = None
+        if rho_arr is None or rho_arr.size not in (1, len(truth)):
+            fb.fail(f'"rho_hat": give one number per unit ({len(truth)}), as in the browser')
+        else:
+            expected = rho_hat[truth] if rho_arr.size == len(truth) else rho_hat[truth[:1]]
+            if not np.allclose(rho_arr, expected, rtol=0.05, atol=0):
+                if np.allclose(rho_arr, 100 * expected, rtol=0.05):
+                    fb.fail('"rho_hat": that is a percentage; rho_hat is a mean activation, '
+                            f"a number between 0 and 1 ({expected[0]:.4g})")
+                elif np.allclose(rho_arr, peak[truth][:rho_arr.size], rtol=0.05):
+                    fb.fail('"rho_hat": that is the peak activation; rho_hat_j is the mean '
+                            "activation over all the patches (the readout's first line)")
+                else:
+                    fb.fail(f'"rho_hat": the browser gives {expected[0]:.4g} for unit '
+                            f"{truth[0]}, yours is {rho_arr[0]:.4g}")
+    ok = fb.report()
+    if ok and truth:
+        j = truth[0]
+        target = getattr(model, "sparsity_param", None)
+        target_text = f" = {target:g}" if target is not None else ""
+        print(f"  Unit {j} never rises above {threshold:g} (its peak is {peak[j]:.3g}) and "
+              f"still has rho_hat = {rho_hat[j]:.4g}, on target rho{target_text} like every "
+              "working unit. It does it by answering about the same small number to every "
+              "patch. rho_hat_j = rho says how much activation a unit spends on average, "
+              "not that it fires on a fraction rho of the inputs.")
+    elif ok:
+        print(f"  In this run every unit rises above {threshold:g} on some patch.")
+    return ok
+
+
+# --- Exercise 2: which failure is which? ---------------------------------------------------
 #: The four causes of the failure gallery: key -> description.
 FAILURE_CAUSES = {
     "no_sparsity": "no sparsity penalty (beta = 0)",
@@ -40,7 +173,7 @@ def _row(result, data):
 
 
 def failure_table(runs, reference=None):
-    """Print the mystery table of exercise 1 and return its rows.
+    """Print the mystery table of exercise 2 and return its rows.
 
     ``runs`` maps each key of :data:`FAILURE_CAUSES` to ``(result, data)``: a
     :class:`~sae_lib.TrainResult` and the patches it was trained on. ``reference`` is an
@@ -160,7 +293,7 @@ def check_failure_diagnosis(answer, table=None):
     return ok
 
 
-# --- Exercise 2: patches from your own photographs -----------------------------------------
+# --- Exercise 3: patches from your own photographs -----------------------------------------
 
 def check_patches_from_photos(patches_from_photos):
     """Check ``patches_from_photos(images, num_patches=10000, rng=None)``.
@@ -270,7 +403,7 @@ def check_patches_from_photos(patches_from_photos):
     return fb.report()
 
 
-# --- Exercise 3: the orientation of a filter -------------------------------------------------
+# --- Exercise 4: the orientation of a filter -------------------------------------------------
 def _gabor(theta_deg, frequency=0.2, phase=0.0, sigma=2.5, centre=(3.5, 3.5), size=8):
     """An 8x8 Gabor filter whose stripes run at theta_deg (0 = horizontal, y axis up)."""
     theta = np.radians(theta_deg)

@@ -4,10 +4,11 @@ reported with the right message, and no learner bug makes a checker raise."""
 import numpy as np
 import pytest
 
-from sae_lib import load_natural_images, sample_images, train, whiten_images
+from sae_lib import load_natural_images, pack_parameters, sample_images, train, whiten_images
 from sae_lib.exercises import (FAILURE_CAUSES, check_failure_diagnosis,
                                check_filter_orientation, check_patches_from_photos,
-                               failure_table)
+                               check_silent_units, failure_table)
+from sae_lib.training import TrainResult
 
 RIGHT = {"A": "no_whitening", "B": "wrong_delta", "C": "large_lambda", "D": "no_sparsity"}
 
@@ -17,7 +18,116 @@ def run_check(capsys, check, *args):
     return ok, capsys.readouterr().out
 
 
-# --- Exercise 1: failure diagnosis ----------------------------------------------------------------
+# --- Exercise 1: the unit that never fires ---------------------------------------------------------
+def model_with_silent(silent, data, hidden=5, seed=0):
+    """A 64-input sigmoid model whose units ``silent`` answer about 0.01 to every patch.
+
+    The other units have steep random filters, their biases set from ``data`` so that each
+    is above 0.5 on the top 1% of the patches -- unit 0 on the top 0.1% only, which gives
+    it the smallest rho_hat of all although it fires."""
+    rng = np.random.default_rng(seed)
+    W1 = rng.normal(0.0, 1.0, size=(hidden, 64))
+    W1 *= 40.0 / np.linalg.norm(W1 @ (data - data.mean(axis=1, keepdims=True)), axis=1,
+                                keepdims=True) * np.sqrt(data.shape[1])
+    z = W1 @ data
+    b1 = -np.quantile(z, 0.99, axis=1)
+    b1[0] = -np.quantile(z[0], 0.999)
+    for j in silent:
+        W1[j] *= 0.01                                # activations vary a little
+        b1[j] = np.log(0.01 / 0.99)                  # around sigmoid(b1) = 0.01
+    W2 = rng.normal(0.0, 0.1, size=(64, hidden))
+    theta = pack_parameters(W1, W2, b1, np.zeros(64))
+    return TrainResult(theta=theta, visible_size=64, hidden_size=hidden, lambda_=1e-4,
+                       sparsity_param=0.01, beta=3.0)
+
+
+@pytest.fixture(scope="module")
+def silent_case():
+    data = sample_images(load_natural_images(), num_patches=3000, rng=0)
+    model = model_with_silent([3], data)
+    a2 = model.hidden_activations(data)
+    peak, rho_hat = a2.max(axis=1), a2.mean(axis=1)
+    assert np.flatnonzero(peak < 0.5).tolist() == [3]        # the fixture is what it says
+    assert int(np.argmin(rho_hat)) == 0 and peak[0] > 0.5
+    assert int(np.argmax(peak)) != 3
+    assert peak[3] > 1.5 * rho_hat[3]                         # peak and rho_hat differ
+    return model, data, rho_hat, peak
+
+
+def test_the_silent_unit_and_its_rho_hat_pass(capsys, silent_case):
+    model, data, rho_hat, _ = silent_case
+    ok, out = run_check(capsys, check_silent_units, {"units": 3, "rho_hat": rho_hat[3]},
+                        model, data)
+    assert ok is True, out
+    assert "Unit 3 never rises above 0.5" in out
+    assert f"still has rho_hat = {rho_hat[3]:.4g}, on target rho = 0.01" in out
+    # as a list, and rho_hat read off to 3 figures
+    ok, out = run_check(capsys, check_silent_units,
+                        {"units": [3], "rho_hat": float(f"{rho_hat[3]:.3g}")}, model, data)
+    assert ok is True, out
+
+
+@pytest.mark.parametrize("answer,message", [
+    (None, "not answered yet"),
+    ({"units": ..., "rho_hat": ...}, "not answered yet"),
+    ([3], "must be a dict"),
+    ({"units": 4, "rho_hat": 0.01}, "you counted from 1"),
+    ({"units": 0, "rho_hat": 0.01}, "has the smallest rho_hat"),
+    ({"units": 7, "rho_hat": 0.01}, "there is no unit 7"),
+    ({"units": [0, 1, 2, 3, 4], "rho_hat": 0.01}, "not every unit"),
+    ({"units": [2, 3], "rho_hat": 0.01}, "unit 2 does rise above 0.5"),
+    ({"units": [], "rho_hat": 0.01}, "you missed unit(s) 3"),
+    ({"units": "3", "rho_hat": 0.01}, "give the unit index as an int"),
+    ({"units": [3.5], "rho_hat": 0.01}, "is not a unit index"),
+    ({"units": True, "rho_hat": 0.01}, "is not a unit index"),
+    ({"units": 3}, '"rho_hat": no answer yet'),
+    ({"units": 3, "rho_hat": 0.05}, "the browser gives 0.00"),
+    ({"units": 3, "rho_hat": 0.02}, "yours is 0.02"),
+    ({"units": 3, "rho_hat": "low"}, "give one number per unit"),
+])
+def test_silent_unit_mistakes_are_named(capsys, silent_case, answer, message):
+    model, data, _, _ = silent_case
+    ok, out = run_check(capsys, check_silent_units, answer, model, data)
+    assert ok is False
+    assert message in out, out
+
+
+def test_peak_given_as_rho_hat_and_the_loudest_unit(capsys, silent_case):
+    model, data, rho_hat, peak = silent_case
+    ok, out = run_check(capsys, check_silent_units, {"units": 3, "rho_hat": 100 * rho_hat[3]},
+                        model, data)
+    assert ok is False and "that is a percentage" in out, out
+    ok, out = run_check(capsys, check_silent_units, {"units": 3, "rho_hat": peak[3]}, model, data)
+    assert ok is False and "that is the peak activation" in out, out
+    loudest = int(np.argmax(peak))
+    ok, out = run_check(capsys, check_silent_units, {"units": loudest, "rho_hat": 0.01},
+                        model, data)
+    assert ok is False and "the wrong end of the order" in out, out
+
+
+def test_several_silent_units_and_none(capsys):
+    data = sample_images(load_natural_images(), num_patches=1000, rng=1)
+    model = model_with_silent([1, 4], data)
+    rho_hat = model.hidden_activations(data).mean(axis=1)
+    ok, out = run_check(capsys, check_silent_units,
+                        {"units": [4, 1], "rho_hat": [rho_hat[1], rho_hat[4]]}, model, data)
+    assert ok is True, out
+    ok, out = run_check(capsys, check_silent_units, {"units": [1], "rho_hat": rho_hat[1]},
+                        model, data)
+    assert ok is False and "you missed unit(s) 4" in out
+    ok, out = run_check(capsys, check_silent_units, {"units": [1, 4], "rho_hat": [0.01, 0.2]},
+                        model, data)
+    assert ok is False and "the browser gives" in out
+    none_silent = model_with_silent([], data)
+    ok, out = run_check(capsys, check_silent_units, {"units": [], "rho_hat": None},
+                        none_silent, data)
+    assert ok is True and "every unit rises above 0.5" in out
+    ok, out = run_check(capsys, check_silent_units, {"units": [2], "rho_hat": 0.01},
+                        none_silent, data)
+    assert ok is False and "unit 2 does rise above 0.5" in out
+
+
+# --- Exercise 2: failure diagnosis ----------------------------------------------------------------
 @pytest.fixture(scope="module")
 def runs():
     """Four tiny runs with the signatures of the gallery (few patches, few iterations)."""
@@ -94,7 +204,7 @@ def test_failure_causes_are_the_four_keys():
     assert set(FAILURE_CAUSES) == set(RIGHT.values())
 
 
-# --- Exercise 2: patches from photographs ----------------------------------------------------------
+# --- Exercise 3: patches from photographs ----------------------------------------------------------
 def correct_patches(images, num_patches=10000, rng=None):
     return sample_images(whiten_images(images), patch_size=8, num_patches=num_patches, rng=rng)
 
@@ -205,7 +315,7 @@ def test_ignoring_num_patches_for_small_calls(capsys):
     assert "expected shape (64, 300)" in out
 
 
-# --- Exercise 3: filter orientation ----------------------------------------------------------------
+# --- Exercise 4: filter orientation ----------------------------------------------------------------
 def orientation(w):
     w = np.asarray(w, dtype=float)
     power = np.abs(np.fft.fft2(w - w.mean(), s=(64, 64))) ** 2
