@@ -4,7 +4,11 @@ of UFLDL's vectorisation exercise) and the checkers of its exercises.
 
 from __future__ import annotations
 
+import io as _io
+import linecache as _linecache
 import sys as _sys
+import tokenize as _tokenize
+import types as _types
 
 import numpy as np
 
@@ -17,6 +21,8 @@ from ..objective import unpack_parameters as _unpack
 from .feedback import Feedback, call_learner
 
 __all__ = ["loop_sparse_autoencoder_cost", "check_vectorized_cost", "check_rho_for_digits"]
+
+_SIZES = (50, 150)        # numbers of examples at which the vectorisation check counts steps
 
 
 def loop_sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_param,
@@ -65,28 +71,132 @@ def loop_sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, spar
                            b1grad / m, b2grad / m)
 
 
-def _traced_call(fn, *args):
-    """Call fn(*args) counting the Python lines executed in fn's own file (its notebook
-    cell): a loop over the examples runs thousands; matrix code a few dozen."""
-    code = getattr(fn, "__code__", None)
-    filename = code.co_filename if code is not None else None
-    count = [0]
+def _counted_call(fn, *args):
+    """Call ``fn(*args)`` and count the Python-level work it does, wherever it happens.
+
+    Two hooks of the interpreter watch the call: ``sys.settrace`` sees every line executed
+    in every Python frame -- the learner's cell, the library, numpy's Python wrappers --
+    and a loop triggers a line event each time it jumps back to its first line, one per
+    iteration even for a one-line loop or a comprehension; ``sys.setprofile`` sees every
+    call of a C function (``np.dot``, ``np.exp``, ...) made from Python code.
+
+    Returns ``(result, counts)``. ``counts`` maps ``(via, filename, lineno)`` to a number
+    of events: ``filename`` is the file of the executed line, or ``"<C>name"`` /
+    ``"<call>name"`` for a call of the C / Python function ``name`` (keyed by the calling
+    line); ``via`` is ``None`` for work in ``fn``'s own code (its frame and the
+    comprehensions and functions defined in it, when fn itself runs them), else
+    ``(callee, line)``: the function ``fn`` called to get there and the line of ``fn``
+    that called it. Matrix code does the same work whatever
+    the number of examples m; a loop over the examples adds at least one event per
+    example. The previous trace and profile functions are restored, also when ``fn``
+    raises.
+    """
+    own_code = getattr(fn, "__code__", None)
+    nested, todo = set(), [own_code] if own_code is not None else []
+    while todo:              # code defined inside fn: comprehensions, generators, lambdas
+        for const in todo.pop().co_consts:
+            if isinstance(const, _types.CodeType):
+                nested.add(const)
+                todo.append(const)
+    counts, via_of = {}, {}
+
+    def count(frame, filename, lineno):
+        key = (via_of.get(frame), filename, lineno)
+        counts[key] = counts.get(key, 0) + 1
 
     def local(frame, event, arg):
         if event == "line":
-            count[0] += 1
+            count(frame, frame.f_code.co_filename, frame.f_lineno)
         return local
 
     def tracer(frame, event, arg):
-        return local if frame.f_code.co_filename == filename else None
+        caller = frame.f_back
+        if caller is not None and via_of.get(caller, 0) is None:
+            count(caller, "<call>" + frame.f_code.co_name, caller.f_lineno)
+        if frame.f_code is own_code or (frame.f_code in nested
+                                        and via_of.get(caller, 0) is None):
+            via_of[frame] = None
+        elif caller is not None and via_of.get(caller, 0) is None:
+            via_of[frame] = (frame.f_code.co_name, caller.f_lineno)
+        elif caller in via_of:
+            via_of[frame] = via_of[caller]
+        else:           # called from C code that fn called (map, apply...): no Python caller
+            via_of[frame] = (frame.f_code.co_name, None)
+        return local
 
-    previous = _sys.gettrace()
+    def profiler(frame, event, arg):
+        if event == "c_call":
+            count(frame, "<C>" + getattr(arg, "__name__", "?"), frame.f_lineno)
+
+    previous_trace, previous_profile = _sys.gettrace(), _sys.getprofile()
     _sys.settrace(tracer)
+    _sys.setprofile(profiler)
     try:
         result = fn(*args)
     finally:
-        _sys.settrace(previous)
-    return result, count[0]
+        _sys.setprofile(previous_profile)
+        _sys.settrace(previous_trace)
+    return result, counts
+
+
+_VECTORISE = ("Replace the loop by matrix products on all columns at once (W1 @ data + "
+              "b1[:, None], delta2 @ data.T, sums with axis=1)")
+
+
+def _loop_over_examples(small, large, m_small, m_large, own_file):
+    """Compare the work counted by :func:`_counted_call` at two numbers of examples.
+
+    Returns None if it does not grow with m; else a sentence that names the loop: the
+    first line of the learner's own function that runs once per example, or the function
+    it calls that loops (and the line that calls it).
+    """
+    extra = m_large - m_small
+    total = sum(large.values()) - sum(small.values())
+    if total < extra / 2:          # a loop over the examples adds >= 1 event per example
+        return None
+    lead = (f"with {m_large} examples instead of {m_small} your function takes {total:,} more "
+            f"Python steps (about {total / extra:.0f} per extra example), so something in it "
+            "runs once per example")
+    grown = {key: g for key in large if (g := large[key] - small.get(key, 0)) >= extra / 2}
+
+    def quote(lineno):
+        text = _linecache.getline(own_file, lineno) if own_file and lineno else ""
+        try:                                          # drop a trailing comment
+            for token in _tokenize.generate_tokens(_io.StringIO(text.lstrip()).readline):
+                if token.type == _tokenize.COMMENT:
+                    text = text.lstrip()[:token.start[1]]
+                    break
+        except (_tokenize.TokenError, SyntaxError):
+            pass
+        text = text.strip()
+        return f"`{text}`" if text else f"line {lineno}"
+
+    own = sorted(key[2] for key in grown if key[0] is None and key[1] == own_file)
+    if own:                                          # the learner's own loop: its first line
+        return f"{lead}: this line runs once per example: {quote(own[0])}. {_VECTORISE}"
+    own_c = sorted((key[2], key[1].split(">", 1)[1]) for key in grown
+                   if key[0] is None and key[1].startswith(("<C>", "<call>")))
+    if own_c:
+        lineno, name = own_c[0]
+        return (f"{lead}: this line calls {name}() once per example: {quote(lineno)}. "
+                f"{_VECTORISE}")
+    by_callee = {}
+    for key, g in grown.items():
+        if key[0] is not None:
+            by_callee[key[0]] = by_callee.get(key[0], 0) + g
+    if not by_callee:
+        return f"{lead}. {_VECTORISE}"
+    (callee, lineno), _ = max(by_callee.items(), key=lambda item: item[1])
+    if callee == "loop_sparse_autoencoder_cost":
+        what = ("it calls loop_sparse_autoencoder_cost, the loop version itself, and lets it "
+                "do the work; write the matrix version")
+    elif callee in ("apply_along_axis", "vectorize", "__call__", "_vectorize_call"):
+        what = (f"the loop is inside {callee}() -- np.apply_along_axis and np.vectorize run "
+                "a Python loop over the columns; they are not vectorisation")
+    else:
+        what = f"the loop is inside {callee}(), which your function calls"
+    where = f" (called from {quote(lineno)})" if lineno else ""
+    return f"{lead}: {what}{where}. {_VECTORISE}"
 
 
 def _blocks(grad, visible, hidden):
@@ -138,8 +248,11 @@ def check_vectorized_cost(vectorized_cost):
     sparsity penalty switched off and on (lambda_ = 0, beta = 0), so it can say which term
     -- reconstruction error, weight decay, sparsity -- is wrong, in the cost or in which
     gradient blocks. If the result is right, it also checks that the work is vectorised:
-    the Python lines executed in the learner's cell must not grow with the number of
-    examples.
+    it counts the Python-level steps the function takes (lines executed anywhere, C
+    functions called; see :func:`_counted_call`) at m = 50 and m = 150 examples. Matrix code
+    takes the same steps whatever m is; a loop over the examples -- a ``for``, a
+    comprehension, ``np.apply_along_axis``, or a call of ``loop_sparse_autoencoder_cost`` --
+    takes more, and the finding quotes the line that runs once per example.
     """
     from ..data import load_digits
 
@@ -155,39 +268,36 @@ def check_vectorized_cost(vectorized_cost):
     def ref(lam, bet):
         return _cost(theta, v, h, lam, rho, bet, data)
 
-    def learner(lam, bet, what, traced=False):
-        args = (theta.copy(), v, h, lam, rho, bet, data.copy())
-        if traced:
-            ok, value = call_learner(fb, _traced_call, vectorized_cost, *args)
-            if not ok:
-                return None, None
-            value, lines = value
-        else:
-            ok, value = call_learner(fb, vectorized_cost, *args)
-            if not ok:
-                return None, None
-            lines = None
-        return _as_cost_grad(fb, value, n, what), lines
+    def learner(lam, bet, what):
+        ok, value = call_learner(fb, vectorized_cost, theta.copy(), v, h, lam, rho, bet,
+                                 data.copy())
+        return _as_cost_grad(fb, value, n, what) if ok else None
 
     what = f"lambda_ = {lambda_}, rho = {rho}, beta = {beta}, m = {m} digits"
-    got, lines = learner(lambda_, beta, what, traced=True)
+    got = learner(lambda_, beta, what)
     if got is None:
         return fb.report()
     exp_cost, exp_grad = ref(lambda_, beta)
     if (abs(got[0] - exp_cost) <= 1e-9 * abs(exp_cost)
             and not _wrong_blocks(got[1], exp_grad, v, h, rtol=1e-9)):
-        if lines > m:
-            fb.fail(f"the result is right, but your function ran {lines} lines of Python for "
-                    f"m = {m} examples: it still loops over the examples. Replace the loop "
-                    "by matrix products on all columns at once (W1 @ data + b1[:, None], "
-                    "...); the vectorised version runs the same few dozen lines whatever m "
-                    "is")
+        # Right; now is it vectorised? Count the work at two numbers of examples.
+        counts = []
+        for size in _SIZES:
+            ok, value = call_learner(fb, _counted_call, vectorized_cost, theta.copy(), v, h,
+                                     lambda_, rho, beta, data[:, :size].copy())
+            if not ok:
+                return fb.report()
+            counts.append(value[1])
+        own = getattr(getattr(vectorized_cost, "__code__", None), "co_filename", None)
+        loop = _loop_over_examples(*counts, *_SIZES, own)
+        if loop:
+            fb.fail(f"the result is right, but it is not vectorised: {loop}")
         return fb.report()
 
     # Something differs: find which term.
     parts = {}
     for name, lam, bet in (("none", 0.0, 0.0), ("decay", lambda_, 0.0), ("sparsity", 0.0, beta)):
-        g, _ = learner(lam, bet, f"lambda_ = {lam}, beta = {bet}")
+        g = learner(lam, bet, f"lambda_ = {lam}, beta = {bet}")
         if g is None:
             return fb.report()
         parts[name] = (g, ref(lam, bet))
@@ -232,9 +342,9 @@ def check_vectorized_cost(vectorized_cost):
         elif set(wrong) <= {"b1", "b2"}:
             hint = (": the bias gradients are the deltas summed over the examples "
                     "(axis=1), divided by m")
+        right = [b for b in ("W1", "W2", "b1", "b2") if b not in wrong]
         fb.fail(f"reconstruction term, gradient: wrong for {', '.join(wrong)}"
-                f"{', right for ' + ', '.join(b for b in ('W1', 'W2', 'b1', 'b2') if b not in wrong) if len(wrong) < 4 else ''}"
-                f"{hint}")
+                f"{', right for ' + ', '.join(right) if right else ''}{hint}")
     # 2. weight decay (its own difference to the lambda_ = 0 result)
     (dc, dg), (edc, edg) = parts["decay"]
     W1, W2, b1, b2 = _unpack(theta, v, h)

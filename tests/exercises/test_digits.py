@@ -92,7 +92,123 @@ def test_vectorized_cost_accepts_a_correct_version(capsys):
     assert ok is True
 
 
-def test_vectorized_cost_says_when_the_loop_is_still_there(capsys):
+def _with_a2(a2_of):
+    """A correct cost whose hidden activations come from ``a2_of(W1, b1, data)``."""
+    def cost_fn(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data):
+        W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
+        m = data.shape[1]
+        a2 = a2_of(W1, b1, data)
+        rho = sparsity_param
+        rho_hat = a2.mean(axis=1)
+        a3 = sigmoid(W2 @ a2 + b2[:, None])
+        cost = (0.5 * np.sum((a3 - data) ** 2) / m
+                + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+                + beta * np.sum(kl_divergence(rho, rho_hat)))
+        delta3 = (a3 - data) * a3 * (1 - a3)
+        sp = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+        delta2 = (W2.T @ delta3 + sp[:, None]) * a2 * (1 - a2)
+        return cost, pack_parameters(delta2 @ data.T / m + lambda_ * W1,
+                                     delta3 @ a2.T / m + lambda_ * W2,
+                                     delta2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+    return cost_fn
+
+
+def a2_for_loop(W1, b1, data):
+    a2 = np.empty((W1.shape[0], data.shape[1]))
+    for i in range(data.shape[1]):                       # one column at a time
+        a2[:, i] = sigmoid(W1 @ data[:, i] + b1)
+    return a2
+
+
+LEARNER_CELL = """
+import numpy as np
+from sae_lib import kl_divergence, pack_parameters, sigmoid, unpack_parameters
+
+
+def vectorized_cost(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data):
+    W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
+    m = data.shape[1]
+{a2}
+    rho = sparsity_param
+    rho_hat = a2.mean(axis=1)
+    a3 = sigmoid(W2 @ a2 + b2[:, None])
+    cost = (0.5 * np.sum((a3 - data) ** 2) / m
+            + lambda_ / 2 * (np.sum(W1 ** 2) + np.sum(W2 ** 2))
+            + beta * np.sum(kl_divergence(rho, rho_hat)))
+    delta3 = (a3 - data) * a3 * (1 - a3)
+    sp = beta * (-rho / rho_hat + (1 - rho) / (1 - rho_hat))
+    delta2 = (W2.T @ delta3 + sp[:, None]) * a2 * (1 - a2)
+    return cost, pack_parameters(delta2 @ data.T / m + lambda_ * W1,
+                                 delta3 @ a2.T / m + lambda_ * W2,
+                                 delta2.sum(axis=1) / m, delta3.sum(axis=1) / m)
+"""
+
+
+def learner_cell(tmp_path, a2_lines):
+    """The learner's vectorized_cost, defined in a file of its own as a notebook cell is
+    (IPython too keeps each cell's source where tracebacks and the checker can read it)."""
+    source = LEARNER_CELL.format(a2="\n".join("    " + line for line in a2_lines))
+    path = tmp_path / "cell.py"
+    path.write_text(source)
+    namespace = {}
+    exec(compile(source, str(path), "exec"), namespace)
+    return namespace["vectorized_cost"]
+
+
+@pytest.mark.parametrize("a2_lines, words", [
+    (["a2 = np.empty((hidden_size, m))",
+      "for i in range(m):                      # one column at a time",
+      "    a2[:, i] = sigmoid(W1 @ data[:, i] + b1)"],
+     "this line runs once per example: `for i in range(m):`. Replace the loop"),
+    (["a2 = np.empty((hidden_size, m))",
+      "for i in range(m): a2[:, i] = W1 @ data[:, i]",
+      "a2 = sigmoid(a2 + b1[:, None])"],
+     "this line runs once per example: `for i in range(m): a2[:, i] = W1 @ data[:, i]`"),
+    (["a2 = np.stack([sigmoid(W1 @ x + b1) for x in data.T], axis=1)"],
+     "this line runs once per example: `a2 = np.stack([sigmoid(W1 @ x + b1) for x in "
+     "data.T], axis=1)`"),
+    (["i = 0", "a2 = np.empty((hidden_size, m))",
+      "while i < m:",
+      "    a2[:, i] = sigmoid(W1 @ data[:, i] + b1)",
+      "    i += 1"],
+     "this line runs once per example: `while i < m:`"),
+    (["a2 = np.apply_along_axis(lambda x: sigmoid(W1 @ x + b1), 0, data)"],
+     "the loop is inside apply_along_axis() -- np.apply_along_axis and np.vectorize run a "
+     "Python loop over the columns; they are not vectorisation (called from `a2 = "
+     "np.apply_along_axis(lambda x: sigmoid(W1 @ x + b1), 0, data)`)"),
+    (["import itertools",
+      "a2 = sigmoid(np.array(list(map(np.dot, itertools.repeat(W1), data.T))).T "
+      "+ b1[:, None])"],
+     "this line calls dot() once per example: `a2 = sigmoid(np.array(list(map(np.dot, "),
+])
+def test_vectorized_cost_names_the_loop_over_examples(capsys, tmp_path, a2_lines, words):
+    ok, out = verdict(capsys, check_vectorized_cost, learner_cell(tmp_path, a2_lines))
+    assert ok is False
+    assert "the result is right, but it is not vectorised: with 150 examples instead of 50 " \
+           "your function takes" in out, out
+    assert "per extra example), so something in it runs once per example" in out, out
+    assert "Replace the loop by matrix products" in out, out
+    assert words in out, out
+
+
+def test_vectorized_cost_passes_the_same_cell_written_with_matrices(capsys, tmp_path):
+    ok, out = verdict(capsys, check_vectorized_cost,
+                      learner_cell(tmp_path, ["a2 = sigmoid(W1 @ data + b1[:, None])"]))
+    assert ok is True, out
+    # a loop, but over the hidden units, not the examples: the work does not grow with m
+    ok, out = verdict(capsys, check_vectorized_cost, learner_cell(
+        tmp_path, ["a2 = np.stack([sigmoid(w @ data + b) for w, b in zip(W1, b1)])"]))
+    assert ok is True, out
+
+
+def test_vectorized_cost_names_a_helper_that_loops(capsys):
+    ok, out = verdict(capsys, check_vectorized_cost, _with_a2(a2_for_loop))
+    assert ok is False
+    assert "the loop is inside a2_for_loop(), which your function calls (called from " \
+           "`a2 = a2_of(W1, b1, data)`)" in out, out
+
+
+def test_vectorized_cost_quotes_the_loop_in_the_learners_own_function(capsys):
     def looped(theta, visible_size, hidden_size, lambda_, sparsity_param, beta, data):
         W1, W2, b1, b2 = unpack_parameters(theta, visible_size, hidden_size)
         m = data.shape[1]
@@ -114,8 +230,20 @@ def test_vectorized_cost_says_when_the_loop_is_still_there(capsys):
 
     ok, out = verdict(capsys, check_vectorized_cost, looped)
     assert ok is False
-    assert "the result is right, but your function ran" in out
-    assert "still loops over the examples" in out
+    assert "this line runs once per example: `for i in range(m):`" in out, out
+
+
+def test_vectorized_cost_names_the_loop_version_when_the_learner_calls_it(capsys):
+    def delegating(*args):
+        return loop_sparse_autoencoder_cost(*args)
+
+    ok, out = verdict(capsys, check_vectorized_cost, delegating)
+    assert ok is False
+    assert "it calls loop_sparse_autoencoder_cost, the loop version itself" in out, out
+    assert "(called from `return loop_sparse_autoencoder_cost(*args)`)" in out, out
+    ok, out = verdict(capsys, check_vectorized_cost, loop_sparse_autoencoder_cost)
+    assert ok is False
+    assert "this line runs once per example: `for i in range(m):`" in out, out
 
 
 @pytest.mark.parametrize("bug, words", [
@@ -164,13 +292,24 @@ def test_vectorized_cost_reports_stubs_and_crashes(capsys, fn, words):
     assert words in out, out
 
 
-def test_vectorized_cost_tracing_leaves_no_trace_function_behind():
+def test_vectorized_cost_counting_leaves_no_trace_or_profile_function_behind():
     import sys
 
-    before = sys.gettrace()
+    before = sys.gettrace(), sys.getprofile()
     check_vectorized_cost(make_cost())
-    check_vectorized_cost(lambda *a: 1 / 0)
-    assert sys.gettrace() is before
+    check_vectorized_cost(_with_a2(a2_for_loop))
+
+    calls = []
+
+    def raises_when_counted(*args):              # right at first, fails while counted
+        calls.append(1)
+        if len(calls) > 1:
+            raise RuntimeError("boom")
+        return make_cost()(*args)
+
+    ok = check_vectorized_cost(raises_when_counted)
+    assert ok is False
+    assert (sys.gettrace(), sys.getprofile()) == before
 
 
 # --- Exercise 2: rho for the digits ---------------------------------------------------------------
