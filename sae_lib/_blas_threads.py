@@ -38,7 +38,7 @@ import contextlib
 import functools
 import threading
 
-__all__ = ["one_blas_thread", "blas_limit_available", "numpy_blas_threads"]
+__all__ = ["blas_limit_available", "numpy_blas_threads", "one_blas_thread"]
 
 _lock = threading.Lock()
 _open_scopes = 0
@@ -48,9 +48,8 @@ _saved_counts = None   # numpy's BLAS thread counts from before the first open s
 @functools.lru_cache(maxsize=1)
 def _numpy_blas_pools():
     """threadpoolctl's selection of numpy's BLAS libraries, or None where there is none."""
-    from threadpoolctl import ThreadpoolController
-
     import numpy as np  # noqa: F401  (loads numpy's BLAS so threadpoolctl can see it)
+    from threadpoolctl import ThreadpoolController
 
     controller = ThreadpoolController().select(user_api="blas")
     numpy_paths = [lib.filepath for lib in controller.lib_controllers

@@ -10,7 +10,11 @@ import threading
 import pytest
 
 from sae_lib import _blas_threads
-from sae_lib._blas_threads import blas_limit_available, numpy_blas_threads, one_blas_thread
+from sae_lib._blas_threads import (
+    blas_limit_available,
+    numpy_blas_threads,
+    one_blas_thread,
+)
 
 
 @pytest.fixture
@@ -40,10 +44,9 @@ def test_limit_inside_and_restored_after(two_threads):
 
 
 def test_restored_when_the_block_raises(two_threads):
-    with pytest.raises(KeyError):
-        with one_blas_thread():
-            assert numpy_blas_threads() == 1
-            raise KeyError("boom")
+    with pytest.raises(KeyError), one_blas_thread():
+        assert numpy_blas_threads() == 1
+        raise KeyError("boom")
     assert numpy_blas_threads() == 2
 
 
