@@ -43,12 +43,13 @@ and the metrics used to compare sparse autoencoders: :func:`l0`,
 """
 
 
-from . import activations, metrics, models, toy_data, training
+from . import activations, metrics, models, preprocessing, sweep, toy_data, training  # noqa: F401
 from .activations import *  # noqa: F401,F403
 from .metrics import *  # noqa: F401,F403
 from .models import *  # noqa: F401,F403
+from .preprocessing import *  # noqa: F401,F403
 from .toy_data import *  # noqa: F401,F403
 from .training import *  # noqa: F401,F403
 
-__all__ = [name for module in (activations, models, toy_data, training, metrics)
+__all__ = [name for module in (activations, models, toy_data, preprocessing, training, metrics)
            for name in module.__all__]

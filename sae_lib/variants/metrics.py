@@ -16,7 +16,15 @@ __all__ = [
     "firing_rates",
     "feature_density",
     "dead_units",
+    "cosine_matrix",
     "feature_recovery",
+    "latent_recovery",
+    "one_to_one_matching",
+    "display_order",
+    "Recovery",
+    "recovery",
+    "RandomBaseline",
+    "random_dictionary_baseline",
     "Shrinkage",
     "coefficient_shrinkage",
     "l1_optimal_code",
@@ -96,15 +104,12 @@ def dead_units(codes, threshold=0.0):
     return int(np.sum(firing_rates(codes, threshold) == 0))
 
 
-def feature_recovery(true_features, decoder):
-    """Best cosine similarity of each true feature with any decoder column.
+def cosine_matrix(true_features, decoder):
+    """Cosines between every true feature and every decoder column: (n_features, hidden_size).
 
-    ``true_features`` (visible_size, n_features) and ``decoder`` = W2 (visible_size,
-    hidden_size), one direction per column. Returns ``(best_cosine, best_unit)``, both of
-    shape (n_features,): for true feature f, the largest cosine between f and a decoder
-    column, and which column. 1 means the feature was found exactly; the mean over
-    features is the "mean max cosine similarity" of Sharkey et al. (2022). A decoder
-    column of zeros has cosine 0 with everything.
+    ``true_features`` (visible_size, n_features), ``decoder`` = W2 (visible_size,
+    hidden_size), one direction per column. A decoder column of zeros has cosine 0 with
+    everything.
     """
     F = np.asarray(true_features, dtype=float)
     D = np.asarray(decoder, dtype=float)
@@ -118,9 +123,162 @@ def feature_recovery(true_features, decoder):
         raise ValueError("a true feature is the zero vector; it has no direction.")
     Dn = np.linalg.norm(D, axis=0)
     Dunit = np.divide(D, Dn, out=np.zeros_like(D), where=Dn > 0)
-    cos = (F / Fn).T @ Dunit                          # (n_features, hidden_size)
+    return (F / Fn).T @ Dunit
+
+
+def feature_recovery(true_features, decoder):
+    """Best cosine similarity of each true feature with any decoder column.
+
+    ``true_features`` (visible_size, n_features) and ``decoder`` = W2 (visible_size,
+    hidden_size), one direction per column. Returns ``(best_cosine, best_unit)``, both of
+    shape (n_features,): for true feature f, the largest cosine between f and a decoder
+    column, and which column. 1 means the feature was found exactly; the mean over
+    features is the "mean max cosine similarity" of Sharkey et al. (2022). It looks from
+    the features only: a dictionary with a copy of every feature plus any amount of junk
+    scores 1. :func:`latent_recovery` looks the other way.
+    """
+    cos = cosine_matrix(true_features, decoder)
     best_unit = np.argmax(cos, axis=1)
     return cos[np.arange(cos.shape[0]), best_unit], best_unit
+
+
+def latent_recovery(true_features, decoder):
+    """Best cosine of each decoder column with any true feature: the other direction.
+
+    Returns ``(best_cosine, best_feature)``, both of shape (hidden_size,). A latent that
+    matches no feature well (a mixture, or a direction nothing in the data uses) has a
+    low best cosine; two latents with the same best feature are duplicates.
+    """
+    cos = cosine_matrix(true_features, decoder)
+    best_feature = np.argmax(cos, axis=0)
+    return cos[best_feature, np.arange(cos.shape[1])], best_feature
+
+
+def one_to_one_matching(true_features, decoder):
+    """The pairing of features with decoder columns, each used at most once, of largest total cosine.
+
+    The assignment problem, solved exactly (Hungarian algorithm,
+    :func:`scipy.optimize.linear_sum_assignment`). Returns ``(feature, latent, cosine)``,
+    three arrays of length min(n_features, hidden_size). Unlike :func:`feature_recovery`,
+    a latent cannot be counted for two features: a mixture of two features, which is
+    the best latent of both, is credited once.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    cos = cosine_matrix(true_features, decoder)
+    feature, latent = linear_sum_assignment(cos, maximize=True)
+    return feature, latent, cos[feature, latent]
+
+
+def display_order(true_features, decoder):
+    """An order of the decoder columns for drawing the cosine matrix: (hidden_size,) indices.
+
+    First the latents of :func:`one_to_one_matching`, in the order of their features;
+    then the unmatched latents, by their best feature. Any dictionary -- even a random one
+    -- then shows its largest cosines on the diagonal: the ordering draws the diagonal,
+    so what a picture can show is how *dark* it is, against the same picture for a
+    random dictionary (:func:`random_dictionary_baseline`).
+    """
+    cos = cosine_matrix(true_features, decoder)
+    feature, latent, _ = one_to_one_matching(true_features, decoder)
+    matched = latent[np.argsort(feature)]
+    rest = np.setdiff1d(np.arange(cos.shape[1]), matched)
+    rest = rest[np.argsort(np.argmax(cos[:, rest], axis=0), kind="stable")]
+    return np.concatenate([matched, rest]).astype(int)
+
+
+class Recovery(NamedTuple):
+    """Result of :func:`recovery`: how a dictionary matches known features, both ways.
+
+    Feature -> latent: ``features_found`` (true features whose best latent has cosine >=
+    threshold), ``mean_feature_cosine`` (the mean max cosine of Sharkey et al.).
+    Latent -> feature, over the live latents: ``matched_latents`` (best cosine >=
+    threshold), ``duplicates`` (matched latents whose feature already has a better-matching
+    latent), ``junk`` (live latents matching no feature), ``mean_latent_cosine``.
+    ``dead``: latents that never fire (0 when no codes were given).
+    ``matched_cosine``: mean cosine of the :func:`one_to_one_matching`, per feature
+    (a feature left without a latent counts 0).
+    """
+
+    features_found: int
+    mean_feature_cosine: float
+    matched_latents: int
+    duplicates: int
+    junk: int
+    dead: int
+    mean_latent_cosine: float
+    matched_cosine: float
+
+
+def recovery(true_features, decoder, codes=None, threshold=0.9):
+    """Feature recovery measured both ways; returns a :class:`Recovery`.
+
+    ``true_features`` (visible_size, n_features), ``decoder`` = W2 (visible_size,
+    hidden_size); ``codes`` (hidden_size, m), optional, identify the dead latents (never
+    nonzero), which are then left out of the latent -> feature counts. A latent or
+    feature "matches" at cosine >= ``threshold`` (0.9, as in the notebook).
+    """
+    F = np.asarray(true_features, dtype=float)
+    threshold = float(threshold)
+    if not 0 < threshold <= 1:
+        raise ValueError(f"threshold must be a cosine in (0, 1], got {threshold!r}.")
+    best_f, _ = feature_recovery(F, decoder)
+    best_l, best_feature = latent_recovery(F, decoder)
+    h = best_l.size
+    if codes is None:
+        alive = np.ones(h, dtype=bool)
+    else:
+        codes = _codes(codes)
+        if codes.shape[0] != h:
+            raise ValueError(f"codes has {codes.shape[0]} units but the decoder has {h} "
+                             "columns; pass the codes and W2 of the same model.")
+        alive = np.any(codes != 0, axis=1)
+    matched = alive & (best_l >= threshold)
+    distinct = np.unique(best_feature[matched]).size
+    _, _, cos = one_to_one_matching(F, decoder)
+    return Recovery(
+        features_found=int(np.sum(best_f >= threshold)),
+        mean_feature_cosine=float(best_f.mean()),
+        matched_latents=int(matched.sum()),
+        duplicates=int(matched.sum() - distinct),
+        junk=int(np.sum(alive & ~matched)),
+        dead=int(np.sum(~alive)),
+        mean_latent_cosine=float(best_l[alive].mean()) if alive.any() else float("nan"),
+        matched_cosine=float(cos.sum() / F.shape[1]),
+    )
+
+
+class RandomBaseline(NamedTuple):
+    """Result of :func:`random_dictionary_baseline`.
+
+    best_cosine (n_draws, n_features): each feature's best cosine with each random
+    dictionary; mean_best_cosine (n_draws,) and features_found (n_draws,) per dictionary.
+    """
+
+    best_cosine: np.ndarray
+    mean_best_cosine: np.ndarray
+    features_found: np.ndarray
+
+
+def random_dictionary_baseline(true_features, hidden_size, n_draws=100, rng=None,
+                               threshold=0.9):
+    """What recovery scores a dictionary of random directions gets: the chance level.
+
+    Draws ``n_draws`` decoders of ``hidden_size`` Gaussian columns (random directions in
+    visible_size dimensions) and scores each with :func:`feature_recovery`. In 16
+    dimensions a random direction is far from orthogonal to everything: the best of 48
+    random cosines is already large, so a mean best cosine must be compared with this
+    baseline before it means anything. ``rng`` seeds the draws. Returns a
+    :class:`RandomBaseline`.
+    """
+    F = np.asarray(true_features, dtype=float)
+    hidden_size = _positive_int(hidden_size, "hidden_size")
+    n_draws = _positive_int(n_draws, "n_draws")
+    rng = np.random.default_rng(rng)
+    best = np.empty((n_draws, F.shape[1]))
+    for d in range(n_draws):
+        best[d] = feature_recovery(F, rng.standard_normal((F.shape[0], hidden_size)))[0]
+    return RandomBaseline(best, best.mean(axis=1), np.sum(best >= threshold, axis=1))
 
 
 class Shrinkage(NamedTuple):

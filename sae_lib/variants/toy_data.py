@@ -1,4 +1,4 @@
-"""A toy dataset of known sparse features in superposition, and rescaling for sigmoid outputs."""
+"""A toy dataset of known sparse features in superposition (Sharkey et al. 2022)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 
 from ._checks import _positive_int
 
-__all__ = ["SuperpositionData", "make_superposition_data", "rescale_for_sigmoid"]
+__all__ = ["SuperpositionData", "make_superposition_data"]
 
 
 class SuperpositionData(NamedTuple):
@@ -64,28 +64,3 @@ def make_superposition_data(n_features, visible_size, m, *, p_active=0.05,
     coefficients = np.where(active, rng.uniform(low, high, size=(n_features, m)), 0.0)
     data = features @ coefficients
     return SuperpositionData(data, features, coefficients, p)
-
-
-def rescale_for_sigmoid(data, low=0.1, high=0.9):
-    """Map data affinely into [low, high] with one scale for every entry: x' = s x + c.
-
-    Returns ``(scaled, s, c)``; the inverse is x = (x' - c) / s. The sigmoid output layer
-    of the CS294A autoencoder can only produce values in (0, 1), so its data must lie
-    there ([0.1, 0.9] keeps away from the flat ends, as UFLDL's ``sample_images`` does).
-    A single scale s (not one per dimension) keeps the geometry: directions and cosines
-    are unchanged, and the fraction of variance unexplained of a reconstruction is the
-    same measured in either space.
-    """
-    data = np.asarray(data, dtype=float)
-    if not (np.isfinite(low) and np.isfinite(high) and low < high):
-        raise ValueError(f"need low < high, got low={low!r}, high={high!r}.")
-    lo, hi = float(np.min(data)), float(np.max(data))
-    if not (np.isfinite(lo) and np.isfinite(hi)):
-        raise ValueError("data contains NaN or infinite values.")
-    if hi == lo:
-        raise ValueError("data is constant; there is nothing to rescale.")
-    s = (high - low) / (hi - lo)
-    c = low - s * lo
-    return s * data + c, s, c
-
-

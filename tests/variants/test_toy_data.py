@@ -1,10 +1,9 @@
-"""Tests for sae_lib.variants.toy_data: features in superposition, rescaling."""
+"""Tests for sae_lib.variants.toy_data: features in superposition."""
 
 import numpy as np
 import pytest
 
-from sae_lib.variants import (fraction_variance_unexplained, make_superposition_data,
-                                rescale_for_sigmoid)
+from sae_lib.variants import make_superposition_data
 
 def test_superposition_data_is_sparse_nonnegative_combinations_of_unit_features():
     p = np.geomspace(0.01, 0.2, 30)
@@ -44,21 +43,3 @@ def test_superposition_data_scalar_p_applies_to_every_feature():
 def test_superposition_data_rejects_bad_settings(kwargs, match):
     with pytest.raises(ValueError, match=match):
         make_superposition_data(8, 4, 10, **kwargs)
-
-
-def test_rescale_for_sigmoid_maps_onto_the_interval_and_inverts():
-    x = np.random.default_rng(0).standard_normal((5, 50)) * 3
-    xs, s, c = rescale_for_sigmoid(x)
-    assert xs.min() == pytest.approx(0.1) and xs.max() == pytest.approx(0.9)
-    np.testing.assert_allclose((xs - c) / s, x, rtol=1e-12, atol=1e-12)
-    with pytest.raises(ValueError, match="constant"):
-        rescale_for_sigmoid(np.ones((3, 4)))
-
-
-def test_fvu_is_the_same_in_the_rescaled_space():
-    rng = np.random.default_rng(1)
-    x = rng.standard_normal((4, 30))
-    x_hat = x + 0.3 * rng.standard_normal(x.shape)
-    xs, s, c = rescale_for_sigmoid(x)
-    assert fraction_variance_unexplained(xs, s * x_hat + c) == pytest.approx(
-        fraction_variance_unexplained(x, x_hat), rel=1e-12)
