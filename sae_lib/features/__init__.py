@@ -21,6 +21,7 @@ from .cards import feature_cards, pick_units
 from .health import health_stats, training_health
 from .summary import (
     DENSE_ABOVE,
+    SIGMOID_DENSE_ABOVE,
     ORDERS,
     UnitCard,
     UnitSummaries,
@@ -34,4 +35,4 @@ from .summary import (
 __all__ = ["top_activating", "summarize_units", "UnitSummaries", "UnitCard", "feature_cards",
            "pick_units", "feature_browser", "FeatureBrowser", "training_health", "health_stats",
            "orientation_selectivity", "lifetime_sparseness", "has_true_zero", "ORDERS",
-           "DENSE_ABOVE"]
+           "DENSE_ABOVE", "SIGMOID_DENSE_ABOVE"]

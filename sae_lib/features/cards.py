@@ -11,6 +11,7 @@ browser (:mod:`sae_lib.features.browser`) draws one card once and updates it in 
 from __future__ import annotations
 
 import numbers
+import textwrap
 
 import numpy as np
 
@@ -260,8 +261,8 @@ class Card:
         # units, and the axis is drawn once
         ax.set_xlim(0.0, float(np.max(s.peak)) if np.max(s.peak) > 0 else 1.0)
         self.hist_title = ax.set_title(
-            "its nonzero activations, ρ̂ marked" if s.true_zero else
-            "its activations on all examples, ρ̂ marked", fontsize=7.5, pad=2)
+            "its nonzero activations, ρ̂ in red" if s.true_zero else
+            "its activations, ρ̂ in red", fontsize=7.5, pad=2)
         self.hist_note = ax.text(0.98, 0.95, "", transform=ax.transAxes, fontsize=6.3,
                                  ha="right", va="top", color="0.2",
                                  bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none",
@@ -345,20 +346,21 @@ class Card:
         else:
             for i, line in enumerate(self.top_art):
                 line.set_ydata(_own_scale(inputs[:, i]) - i * _LINE_STEP)
+        # each input's activation, or its label when labels are given (a tile is too
+        # small for both; the browser's readout lists the activations)
         for i, t in enumerate(self.top_texts):
-            value = f"{card.top_values[i]:.2g}"
-            if self.labels is not None:
-                value = f"{self.labels[card.top_indices[i]]}: {value}"
+            value = (str(self.labels[card.top_indices[i]]) if self.labels is not None
+                     else f"{card.top_values[i]:.2g}")
             t.set_text(value if fires[i] else "")
         what = "" if self.is_image else ", each ÷ its max |x|"
-        label = "label: " if self.labels is not None else ""
+        label = "label" if self.labels is not None else "activation"
         if n_fire == 0:
             self.top_title.set_text("no input fires it: nothing to show")
         elif n_fire < s.k:
             self.top_title.set_text(f"only {n_fire} input{'s' if n_fire > 1 else ''} "
-                                    f"fire{'' if n_fire > 1 else 's'} it ({label}activation)")
+                                    f"fire{'' if n_fire > 1 else 's'} it ({label})")
         else:
-            self.top_title.set_text(f"top {s.k} inputs ({label}activation{what})")
+            self.top_title.set_text(f"top {s.k} inputs ({label}{what})")
 
         # histogram
         counts = np.where(card.hist_counts > 0, card.hist_counts, 0.5)
@@ -521,8 +523,12 @@ def feature_cards(model, data, units=None, *, k=9, patch_shape=None, positions=N
             raise ValueError("units is empty; pass unit indices, or None to pick some.")
         caption = f"units {', '.join(str(j) for j in units)}"
     layout = card_layout(summary, positions is not None, images=images)
-    head = 0.55
-    width, height = layout["width"], layout["height"] * len(units) + head
+    width = layout["width"]
+    kind = "ReLU/TopK units (exact zeros)" if summary.true_zero else "sigmoid units"
+    lines = textwrap.wrap(f"Feature cards: {caption}; {kind}, m = {summary.m} examples",
+                          width=int(width * 13))
+    head = 0.15 + 0.19 * len(lines)
+    height = layout["height"] * len(units) + head
     fig = Figure(figsize=(width, height), dpi=100)
     value_range = (float(np.min(data)), float(np.max(data)))
     cards = []
@@ -532,9 +538,8 @@ def feature_cards(model, data, units=None, *, k=9, patch_shape=None, positions=N
                     labels=labels, value_range=value_range)
         card.show(j)
         cards.append(card)
-    kind = "ReLU/TopK units (exact zeros)" if summary.true_zero else "sigmoid units"
-    fig.heading = fig.text(0.12 / width, 1 - 0.08 / height, f"Feature cards: {caption}\n{kind}, "
-             f"m = {summary.m} examples", fontsize=9.5, va="top", ha="left", linespacing=1.3)
+    fig.heading = fig.text(0.12 / width, 1 - 0.08 / height, "\n".join(lines), fontsize=9.5,
+                           va="top", ha="left", linespacing=1.3)
     fig.cards = cards
     fig.units = list(units)
     fig.summary = summary

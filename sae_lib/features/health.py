@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .summary import DENSE_ABOVE, summarize_units
+from .summary import summarize_units
 
 __all__ = ["training_health", "health_stats"]
 
@@ -42,7 +42,7 @@ def _models(models, data):
     return out
 
 
-def health_stats(model, data, *, dense_above=DENSE_ABOVE):
+def health_stats(model, data, *, dense_above=None):
     """The numbers of one model's health panel, as a dict.
 
     ``true_zero`` (ReLU/TopK) or not (sigmoid); ``statistic`` (h,): the firing density
@@ -59,13 +59,14 @@ def health_stats(model, data, *, dense_above=DENSE_ABOVE):
             "m": s.m}
 
 
-def training_health(models, data=None, *, dense_above=DENSE_ABOVE, bins_per_decade=4):
+def training_health(models, data=None, *, dense_above=None, bins_per_decade=4):
     """Side-by-side training-health panels for several models: a matplotlib Figure.
 
     ``models``: dict name -> model, all measured on ``data`` (visible_size, m); or name ->
     (model, data). Each panel: the histogram of log10 firing density of all latents, the
     latents that never fire in a separate bar at the left, the dense threshold
-    (``dense_above``) marked, and the counts of dead and dense latents and L0. Sigmoid
+    (``dense_above``; default 0.1 for density, 0.5 for a sigmoid unit's rho_hat --
+    see :class:`~sae_lib.features.UnitSummaries`) marked, and the counts of dead and dense latents and L0. Sigmoid
     models get the histogram of log10 rho_hat_j instead, labelled as such (see the module
     docstring). The figure's ``stats`` attribute holds each model's :func:`health_stats`.
     """

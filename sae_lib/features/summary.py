@@ -25,13 +25,16 @@ from ..variants import firing_rates
 
 __all__ = ["top_activating", "summarize_units", "UnitSummaries", "UnitCard",
            "orientation_selectivity", "lifetime_sparseness", "has_true_zero", "ORDERS",
-           "DENSE_ABOVE"]
+           "DENSE_ABOVE", "SIGMOID_DENSE_ABOVE"]
 
 #: The orderings :meth:`UnitSummaries.order` knows, largest first.
 ORDERS = ("rho_hat", "peak", "selectivity", "density")
-#: Default "dense" threshold: active on more than one example in ten (the SAE literature's
-#: usual line between sparse and dense latents).
+#: Default "dense" threshold for units with a true zero: firing density above 0.1, active
+#: on more than one example in ten (the SAE literature's usual line).
 DENSE_ABOVE = 0.1
+#: Default "dense" threshold for sigmoid units, on rho_hat: on average more on than off
+#: (see :class:`UnitSummaries` for why not 0.1).
+SIGMOID_DENSE_ABOVE = 0.5
 #: Activations are computed on at most about this many (unit, example) entries at a time.
 _CHUNK_ENTRIES = 1 << 21
 
@@ -312,8 +315,14 @@ class UnitSummaries:
       ``dead_below`` / above ``dense_above``. By default a true-zero unit is dead when it
       never fires on the data (as :func:`sae_lib.variants.dead_units`); a sigmoid unit
       when rho_hat_j < 1/m, i.e. its activations over all m examples add up to less than
-      one example fully on. Dense: statistic > 0.1 (active on more than one example in
-      ten);
+      one example fully on. Dense by default: a true-zero unit with density > 0.1
+      (active on more than one example in ten, the usual line in the SAE literature); a
+      sigmoid unit with rho_hat_j > 0.5, on average more on than off. Not 0.1 for
+      sigmoid units: the KL penalty holds rho_hat_j near the target rho *by
+      construction*, so with rho = 0.1 (UFLDL's digits setting) a 0.1 line would only
+      report the target. rho_hat_j > 0.5 is dense whatever "on" means: since
+      a_j <= 1, the fraction of examples with a_j > 0.1 is at least
+      (rho_hat_j - 0.1) / 0.9 > 44%;
     * ``top_indices`` / ``top_values`` (h, k): the k most activating examples (columns
       of the data) and their activations, largest first (:func:`top_activating`);
     * ``hist_counts`` (h, bins) over per-unit ``hist_edges`` (h, bins + 1) spanning
@@ -431,7 +440,7 @@ def _threshold(value, name):
     return float(value)
 
 
-def summarize_units(model, data, *, k=9, bins=40, dead_below=None, dense_above=DENSE_ABOVE,
+def summarize_units(model, data, *, k=9, bins=40, dead_below=None, dense_above=None,
                     patch_shape=None, chunk_size=None):
     """Everything the feature cards show, for every hidden unit: a :class:`UnitSummaries`.
 
@@ -450,7 +459,8 @@ def summarize_units(model, data, *, k=9, bins=40, dead_below=None, dense_above=D
         raise ValueError(f"bins must be a positive integer, got {bins!r}.")
     bins = int(bins)
     shape = _patch_shape(W1.shape[1], patch_shape)
-    dense_above = _threshold(dense_above, "dense_above")
+    if dense_above is not None:
+        dense_above = _threshold(dense_above, "dense_above")
     data, (top_values, top_indices), rho_hat, peak, low, fired = _scan(model, data, k,
                                                                        chunk_size)
     m = data.shape[1]
@@ -485,6 +495,8 @@ def summarize_units(model, data, *, k=9, bins=40, dead_below=None, dense_above=D
     # add up to less than one example fully on
     dead_below = 1.0 / m if dead_below is None else _threshold(dead_below, "dead_below")
     dead = statistic < dead_below
+    if dense_above is None:
+        dense_above = DENSE_ABOVE if true_zero else SIGMOID_DENSE_ABOVE
     dense = statistic > dense_above
 
     if shape is not None:

@@ -87,7 +87,8 @@ def test_summaries_of_sigmoid_units_have_no_density(table_model):
     rng = np.random.default_rng(0)
     A = rng.uniform(0.001, 0.02, (3, 400))
     A[0] = 1e-4                     # total activation 0.04 < one example fully on: dead
-    A[1, :200] = 0.9                # mean 0.45+: dense
+    A[1, :250] = 0.9                # mean 0.56+: dense (more on than off)
+    A[2, :100] = 0.7                # mean 0.18: above 0.1 but not dense for sigmoid units
     model = table_model(A, kind=None)
     s = summarize_units(model, model.data(), k=4)
     assert not s.true_zero and s.density is None and s.statistic_name == "rho_hat"
@@ -100,9 +101,10 @@ def test_summaries_of_sigmoid_units_have_no_density(table_model):
     with pytest.raises(ValueError, match="sigmoid units are never exactly 0"):
         s.order("density")
     # explicit thresholds apply to rho_hat
-    s2 = summarize_units(model, model.data(), dead_below=0.005, dense_above=0.5)
+    s2 = summarize_units(model, model.data(), dead_below=0.005, dense_above=0.1)
     np.testing.assert_array_equal(s2.dead, s.rho_hat < 0.005)
-    np.testing.assert_array_equal(s2.dense, [False, False, False])
+    np.testing.assert_array_equal(s2.dense, [False, True, True])
+    assert s.dense_above == 0.5 and s2.dense_above == 0.1
 
 
 def test_order_is_largest_first_with_ties_by_index(table_model):
