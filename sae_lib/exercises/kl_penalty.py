@@ -70,7 +70,8 @@ def _kl_prime(rho, rho_hat):
 
 
 _N02_MATH_LOG_HINT = ("use np.log, which works on whole arrays elementwise; math.log "
-                      "takes a single number")
+                      "takes a single number (so do math.pow, math.exp and the other "
+                      "functions of the math module: use numpy's, or ** for powers)")
 
 
 def _math_hint(fb):
@@ -226,3 +227,239 @@ def check_kl_divergence_prime(kl_divergence_prime):
                         f"KL(rho, rho_hat - e)) / 2e with e = 1e-6 gives {float(numeric):.6g}")
             break
     return fb.report()
+
+
+# --- Exercise 3: the second derivative (and so KL >= 0) ------------------------------------
+def _kl_second(rho, rho_hat):
+    return rho / rho_hat ** 2 + (1 - rho) / (1 - rho_hat) ** 2
+
+
+def check_kl_divergence_second(kl_divergence_second):
+    """Check ``kl_divergence_second(rho, rho_hat)`` = rho/rho_hat^2 + (1-rho)/(1-rho_hat)^2.
+
+    The second derivative of KL(rho || rho_hat) with respect to rho_hat, elementwise (the
+    shape of ``rho_hat``). Names the common mistakes: a wrong sign on either term or on
+    both, denominators not squared, the first derivative or KL itself returned, one term
+    missing, rho and rho_hat swapped, the curvature at the target 1/(rho(1-rho)) returned
+    for every rho_hat (which is also the second derivative with respect to rho), and
+    1/(rho_hat(1-rho_hat)).
+    """
+    fb = Feedback("kl_divergence_second")
+    # The target comes second: there KL and its slope are both 0, so the first case tells
+    # those two mistakes apart.
+    cases = [("rho = 0.2, rho_hat = 0.05", 0.2, 0.05),
+             ("at the target, rho_hat = rho = 0.1", 0.1, 0.1),
+             ("rho = 0.05, rho_hat = [0.01, 0.05, 0.2, 0.5, 0.9] (a vector: one value per "
+              "unit)", 0.05, np.array([0.01, 0.05, 0.2, 0.5, 0.9])),
+             ("rho = 0.3, rho_hat = 0.8", 0.3, 0.8)]
+    for what, rho, rho_hat in cases:
+        arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
+        ok, value = call_learner(fb, kl_divergence_second, rho, arg)
+        if not ok:
+            _math_hint(fb)
+            break
+        if isinstance(rho_hat, np.ndarray) and not unchanged(fb, (rho_hat,), (arg,),
+                                                                   ("rho_hat",), what):
+            break
+        got = as_array(fb, value, what, finite=True)
+        if got is None:
+            break
+        expected = _kl_second(rho, rho_hat)
+        first = rho / rho_hat ** 2
+        second = (1 - rho) / (1 - rho_hat) ** 2
+        candidates = [
+            (-expected, "the sign is flipped: the second derivative is positive everywhere "
+                        "(the slope -rho/rho_hat + (1-rho)/(1-rho_hat) only ever increases)"),
+            (-first + second, "the first term has the wrong sign: d/d(rho_hat) of "
+                              "-rho/rho_hat is +rho/rho_hat^2"),
+            (first - second, "the second term has the wrong sign: d/d(rho_hat) of "
+                             "(1-rho)/(1-rho_hat) is +(1-rho)/(1-rho_hat)^2 (the -1 of "
+                             "d/du (1/u) meets the -1 of the chain rule through u = 1-rho_hat)"),
+            (rho / rho_hat + (1 - rho) / (1 - rho_hat),
+             "the denominators are not squared: d/dx (1/x) = -1/x^2"),
+            (_kl_prime(rho, rho_hat), "that is the first derivative (section 6); "
+                                      "differentiate it once more"),
+            (_kl(rho, rho_hat), "that is KL itself; return its second derivative"),
+            (first, "only the first term; + (1-rho)/(1-rho_hat)^2 is missing"),
+            (second, "only the second term; + rho/rho_hat^2 is missing"),
+            (rho_hat / rho ** 2 + (1 - rho_hat) / (1 - rho) ** 2,
+             "rho and rho_hat are swapped: the target rho is in the numerators"),
+            (np.full(np.shape(rho_hat), 1 / (rho * (1 - rho))) if np.ndim(rho_hat)
+             else 1 / (rho * (1 - rho)),
+             "that is 1/(rho(1-rho)) for every rho_hat: the curvature at the target only "
+             "(and the second derivative with respect to rho, the target). The second "
+             "derivative with respect to rho_hat changes with rho_hat"),
+            (1 / (rho_hat * (1 - rho_hat)),
+             "that is 1/(rho_hat(1-rho_hat)), the curvature at the target with rho_hat put "
+             "in for rho; it agrees with the second derivative only at rho_hat = rho"),
+        ]
+        if isinstance(rho_hat, np.ndarray):
+            candidates.append((expected.sum(), "you returned one number, the sum over the "
+                                               "units; return one value per entry of rho_hat"))
+        if diagnose(fb, got, expected, candidates, what) != "right":
+            break
+    return fb.report()
+
+
+# --- Exercise 4: the unit that meets the target and never fires ----------------------------
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def check_constant_hidden_layer(constant_hidden_layer):
+    """Check ``constant_hidden_layer(visible_size, hidden_size, rho)`` -> ``(W1, b1)``.
+
+    Every hidden unit must output exactly ``rho`` for every input: W1 = 0 (nothing of x
+    reaches the units), shape (hidden_size, visible_size), and b1 = log(rho / (1 - rho))
+    (the inverse of the sigmoid), shape (hidden_size,). Tested on random inputs and on
+    all-zero and all-one inputs. Names the common mistakes: b1 = rho (the sigmoid not
+    inverted), the logit with its sign flipped, b1 = log(rho), b1 = 0, nonzero weights,
+    transposed or missing shapes, a single number for b1.
+    """
+    fb = Feedback("constant_hidden_layer")
+    rng = np.random.default_rng(47)
+    cases = [(6, 4, 0.05, "6 inputs, 4 hidden units, rho = 0.05"),
+             (10, 3, 0.2, "10 inputs, 3 hidden units, rho = 0.2"),
+             (5, 2, 0.01, "5 inputs, 2 hidden units, rho = 0.01")]
+    for n, h, rho, what in cases:
+        ok, value = call_learner(fb, constant_hidden_layer, n, h, rho)
+        if not ok:
+            break
+        if not (isinstance(value, (tuple, list)) and len(value) == 2):
+            fb.fail(f"{what}: return the pair (W1, b1), e.g. `return W1, b1`; yours returned "
+                    f"{type(value).__name__}")
+            break
+        W1 = as_array(fb, value[0], f"{what}, W1", finite=True)
+        b1 = as_array(fb, value[1], f"{what}, b1", finite=True)
+        if W1 is None or b1 is None:
+            break
+        if W1.shape != (h, n):
+            hint = (" (transposed: W1 has one row per hidden unit)" if W1.shape == (n, h)
+                    else "")
+            fb.fail(f"{what}: W1 must have shape (hidden_size, visible_size) = {(h, n)}, "
+                    f"yours has {W1.shape}{hint}")
+            break
+        if b1.shape != (h,):
+            if b1.size == 1:
+                fb.fail(f"{what}: b1 is a single number; the network adds one bias per "
+                        f"hidden unit, b1[:, None], so return a vector of shape ({h},), "
+                        "e.g. np.full(hidden_size, value)")
+            elif b1.shape == (h, 1):
+                fb.fail(f"{what}: b1 has shape ({h}, 1); return a plain vector of shape "
+                        f"({h},)")
+            else:
+                fb.fail(f"{what}: b1 must have shape ({h},), yours has {b1.shape}")
+            break
+        X = np.concatenate([rng.uniform(0.1, 0.9, size=(n, 7)), np.zeros((n, 1)),
+                            np.ones((n, 1))], axis=1)
+        a2 = _sigmoid(W1 @ X + b1[:, None])
+        spread = a2.max(axis=1) - a2.min(axis=1)
+        if np.any(spread > 1e-12):
+            j = int(np.argmax(spread))
+            fb.fail(f"{what}: the units' outputs change with the input -- unit {j} gives "
+                    f"values from {a2[j].min():.3g} to {a2[j].max():.3g} on nine inputs. "
+                    "For a unit that outputs the same number whatever x is, nothing of x may "
+                    "reach it: W1 = 0")
+            break
+        out = a2[:, 0]
+        if np.allclose(out, rho, rtol=1e-9, atol=1e-12):
+            continue
+        named = [
+            (_sigmoid(rho), f"b1 = rho makes the units output f(rho) = {_sigmoid(rho):.3g}, "
+                            "not rho: b1 must be the number the sigmoid maps to rho, its "
+                            "inverse f^-1(rho) = log(rho / (1 - rho))"),
+            (1 - rho, "the units output 1 - rho: the sign of the logit is flipped; "
+                      "f^-1(rho) = log(rho / (1 - rho)), not log((1 - rho) / rho)"),
+            (rho / (1 + rho), f"b1 = log(rho) makes the units output rho / (1 + rho) = "
+                              f"{rho / (1 + rho):.3g}: the inverse of the sigmoid is "
+                              "log(rho / (1 - rho))"),
+            (0.5, "b1 = 0 makes every unit output f(0) = 0.5; set b1 = log(rho / (1 - rho))"),
+        ]
+        for target, message in named:
+            if np.allclose(out, target, rtol=1e-9, atol=1e-12):
+                fb.fail(f"{what}: {message}")
+                break
+        else:
+            j = int(np.argmax(np.abs(out - rho)))
+            fb.fail(f"{what}: the units are constant, but unit {j} outputs {out[j]:.6g} "
+                    f"instead of rho = {rho}; choose b1 so that f(b1) = rho")
+        break
+    return fb.report()
+
+
+def _spread_ratio(a2):
+    """Var_j / (rho_hat_j (1 - rho_hat_j)) for each hidden unit (row) of ``a2``."""
+    rho_hat = a2.mean(axis=1)
+    return a2.var(axis=1) / (rho_hat * (1 - rho_hat))
+
+
+def check_spread_ratio(spread_ratio):
+    """Check ``spread_ratio(a2)``: for each hidden unit j, the variance of its activations
+    over the examples divided by rho_hat_j (1 - rho_hat_j), the largest variance a
+    quantity in [0, 1] with that average can have.
+
+    ``a2`` has shape (hidden_size, m); the result has shape (hidden_size,): 0 for a unit
+    that outputs the same value for every example, 1 for a unit that is only ever 0 or 1.
+    Names the common mistakes: the ratio per example (axis 0), the standard deviation or
+    the square root of the ratio, the sample variance (ddof=1), the mean of a^2 without
+    subtracting rho_hat^2, 1 minus the ratio, a denominator of rho_hat alone, the target
+    rho = 0.05 instead of each unit's rho_hat, one rho_hat for all units, the variance
+    alone, a column instead of a vector.
+    """
+    fb = Feedback("spread_ratio")
+    rng = np.random.default_rng(53)
+    on_off = np.array([0., 1., 0., 0., 1., 0., 0., 0.])            # on for 2 of 8 examples
+    cases = [("three units over m = 8 examples: on/off, constant, in between",
+              np.stack([on_off, np.full(8, 0.25), rng.uniform(0.05, 0.6, size=8)])),
+             ("a2 of shape (4, 4): 4 hidden units, m = 4 examples",
+              rng.uniform(0.0, 1.0, size=(4, 4)) * np.array([0.2, 0.5, 0.8, 1.0])[:, None]),
+             ("a2 of shape (2, 10)", rng.uniform(0.01, 0.3, size=(2, 10)))]
+    for what, a2 in cases:
+        arg = a2.copy()
+        ok, value = call_learner(fb, spread_ratio, arg)
+        if not ok or not unchanged(fb, (a2,), (arg,), ("a2",), what):
+            break
+        got = as_array(fb, value, what)
+        if got is None:
+            break
+        h, m = a2.shape
+        expected = _spread_ratio(a2)
+        rho_hat = a2.mean(axis=1)
+        var = a2.var(axis=1)
+        ratio = expected
+        per_example = a2.var(axis=0) / (a2.mean(axis=0) * (1 - a2.mean(axis=0)))
+        candidates = [
+            (per_example, "you computed it per example (axis=0); the ratio belongs to each "
+                          f"hidden unit: statistics of its row over the m = {m} examples, "
+                          "axis=1"),
+            (a2.std(axis=1) / (rho_hat * (1 - rho_hat)),
+             "you divided the standard deviation by rho_hat(1 - rho_hat); the bound is on "
+             "the variance: a2.var(axis=1)"),
+            (np.sqrt(ratio), "that is the square root of the ratio (standard deviation over "
+                             "sqrt(rho_hat(1 - rho_hat))); return the ratio of variances"),
+            (a2.var(axis=1, ddof=1) / (rho_hat * (1 - rho_hat)),
+             f"you used the sample variance (ddof=1, dividing by m - 1 = {m - 1}); the bound "
+             "Var <= rho_hat(1 - rho_hat) holds for the average of the squared deviations, "
+             "dividing by m (np.var's default) -- with m - 1 an on/off unit would score "
+             "m/(m-1), more than 1"),
+            ((a2 ** 2).mean(axis=1) / (rho_hat * (1 - rho_hat)),
+             "you used the mean of a^2 without subtracting rho_hat^2: the variance is "
+             "mean(a^2) - rho_hat^2"),
+            (1 - ratio, "you returned 1 minus the ratio: a constant unit must score 0 and an "
+                        "on/off unit 1"),
+            (var / rho_hat, "divide by rho_hat (1 - rho_hat), not by rho_hat alone"),
+            (var / (0.05 * 0.95), "you divided by rho(1 - rho) with the target rho = 0.05; "
+                                  "the bound uses each unit's own average, rho_hat_j"),
+            (var / (a2.mean() * (1 - a2.mean())),
+             "you used one average for all units (a2.mean()); each unit has its own "
+             "rho_hat_j = a2.mean(axis=1)"),
+            (var, "that is the variance itself; divide it by rho_hat (1 - rho_hat)"),
+            (ratio[:, None], f"shape ({h}, 1): return a plain vector of shape ({h},)"),
+        ]
+        if diagnose(fb, got, expected, candidates, what) != "right":
+            break
+    return fb.report()
+
+
+__all__ += ["check_kl_divergence_second", "check_constant_hidden_layer",
+            "check_spread_ratio"]

@@ -11,7 +11,14 @@ import pytest
 
 from sae_lib import kl_divergence as library_kl
 from sae_lib import kl_divergence_prime as library_kl_prime
-from sae_lib.exercises import check_kl_divergence, check_kl_divergence_prime, check_rho_hat
+from sae_lib.exercises import (
+    check_constant_hidden_layer,
+    check_kl_divergence,
+    check_kl_divergence_prime,
+    check_kl_divergence_second,
+    check_rho_hat,
+    check_spread_ratio,
+)
 
 
 def run(checker, fn, capsys):
@@ -207,3 +214,208 @@ def test_kl_prime_unknown_mistake_gets_the_finite_difference(capsys):
     fd = (library_kl(0.2, 0.05 + 1e-6) - library_kl(0.2, 0.05 - 1e-6)) / 2e-6
     assert f"gives {fd:.6g}" in out
     assert math.isclose(fd, float(library_kl_prime(0.2, 0.05)), rel_tol=1e-7)
+
+
+# --- kl_divergence_second (Exercise 3) -----------------------------------------------------
+def kl_second_np(rho, rho_hat):
+    return rho / rho_hat ** 2 + (1 - rho) / (1 - rho_hat) ** 2
+
+
+@pytest.mark.parametrize("fn", [
+    kl_second_np,
+    lambda rho, rh: (rho * (1 - rh) ** 2 + (1 - rho) * rh ** 2) / (rh * (1 - rh)) ** 2,
+    lambda rho, rh: rho * np.power(rh, -2.0) + (1 - rho) * np.power(1 - rh, -2.0),
+], ids=["formula", "one_fraction", "power"])
+def test_kl_second_correct(fn, capsys):
+    ok, out = run(check_kl_divergence_second, fn, capsys)
+    assert ok is True and "✓ kl_divergence_second: all checks passed" in out
+
+
+def test_kl_second_matches_finite_differences_of_the_slope():
+    """The reference is the derivative of kl_divergence_prime (so the checker's answer is
+    right), and at the target it is section 5's curvature 1/(rho(1-rho))."""
+    h = 1e-6
+    for rho, rh in [(0.2, 0.05), (0.05, 0.5), (0.3, 0.8), (0.1, 0.1)]:
+        numeric = float(library_kl_prime(rho, rh + h) - library_kl_prime(rho, rh - h)) / (2 * h)
+        assert math.isclose(numeric, kl_second_np(rho, rh), rel_tol=1e-6)
+    assert math.isclose(kl_second_np(0.1, 0.1), 1 / (0.1 * 0.9))
+
+
+def test_kl_second_stub(capsys):
+    ok, out = run(check_kl_divergence_second, not_implemented, capsys)
+    assert ok is False and "not implemented yet" in out
+
+
+KL_SECOND_BUGS = {
+    "negated": (lambda rho, rh: -kl_second_np(rho, rh), "the sign is flipped"),
+    "first_sign": (lambda rho, rh: -rho / rh ** 2 + (1 - rho) / (1 - rh) ** 2,
+                   "the first term has the wrong sign"),
+    "second_sign": (lambda rho, rh: rho / rh ** 2 - (1 - rho) / (1 - rh) ** 2,
+                    "the second term has the wrong sign"),
+    "not_squared": (lambda rho, rh: rho / rh + (1 - rho) / (1 - rh), "not squared"),
+    "first_derivative": (kl_prime_np, "that is the first derivative"),
+    "kl_itself": (kl_np, "that is KL itself"),
+    "first_only": (lambda rho, rh: rho / rh ** 2, "only the first term"),
+    "second_only": (lambda rho, rh: (1 - rho) / (1 - rh) ** 2, "only the second term"),
+    "swapped": (lambda rho, rh: rh / rho ** 2 + (1 - rh) / (1 - rho) ** 2,
+                "rho and rho_hat are swapped"),
+    "curvature_everywhere": (lambda rho, rh: 1 / (rho * (1 - rho)) + 0 * np.asarray(rh),
+                             "the curvature at the target only"),
+    "curvature_in_rho_hat": (lambda rho, rh: 1 / (rh * (1 - rh)),
+                             "with rho_hat put in for rho"),
+    "summed": (lambda rho, rh: np.sum(kl_second_np(rho, rh)), "the sum over the units"),
+    "math_pow": (lambda rho, rh: rho / math.pow(rh, 2) + (1 - rho) / math.pow(1 - rh, 2),
+                 "so do math.pow, math.exp"),
+}
+
+
+@pytest.mark.parametrize("kind", list(KL_SECOND_BUGS))
+def test_kl_second_bugs_named(kind, capsys):
+    fn, message = KL_SECOND_BUGS[kind]
+    ok, out = run(check_kl_divergence_second, fn, capsys)
+    assert ok is False
+    assert message in out, out
+
+
+def test_kl_second_scalar_constant_curvature_caught_in_the_vector_case(capsys):
+    # A learner returning the plain number 1/(rho(1-rho)) passes the scalar cases at the
+    # target only; the vector case names it.
+    ok, out = run(check_kl_divergence_second, lambda rho, rh: 1 / (rho * (1 - rho)), capsys)
+    assert ok is False and "the curvature at the target only" in out
+
+
+# --- constant_hidden_layer (Exercise 4a) ---------------------------------------------------
+def constant_layer(n, h, rho):
+    return np.zeros((h, n)), np.full(h, np.log(rho / (1 - rho)))
+
+
+@pytest.mark.parametrize("fn", [
+    constant_layer,
+    lambda n, h, rho: (np.zeros((h, n)), -np.log(1 / rho - 1) * np.ones(h)),
+    lambda n, h, rho: [np.zeros((h, n)).tolist(), [math.log(rho) - math.log1p(-rho)] * h],
+], ids=["logit", "minus_log", "lists"])
+def test_constant_layer_correct(fn, capsys):
+    ok, out = run(check_constant_hidden_layer, fn, capsys)
+    assert ok is True and "✓ constant_hidden_layer: all checks passed" in out
+
+
+def test_constant_layer_really_meets_the_target_at_no_cost():
+    W1, b1 = constant_layer(100, 50, 0.05)
+    X = np.random.default_rng(0).uniform(0.1, 0.9, size=(100, 30))
+    a2 = 1 / (1 + np.exp(-(W1 @ X + b1[:, None])))
+    assert np.allclose(a2, 0.05) and np.allclose(a2.mean(axis=1), 0.05)
+    assert np.allclose(library_kl(0.05, a2.mean(axis=1)), 0, atol=1e-14)
+
+
+def test_constant_layer_stub(capsys):
+    ok, out = run(check_constant_hidden_layer, not_implemented, capsys)
+    assert ok is False and "not implemented yet" in out
+
+
+CONSTANT_BUGS = {
+    "b1_rho": (lambda n, h, rho: (np.zeros((h, n)), np.full(h, rho)),
+               "b1 = rho makes the units output f(rho)"),
+    "sign": (lambda n, h, rho: (np.zeros((h, n)), np.full(h, np.log((1 - rho) / rho))),
+             "the sign of the logit is flipped"),
+    "log_rho": (lambda n, h, rho: (np.zeros((h, n)), np.full(h, np.log(rho))),
+                "b1 = log(rho) makes the units output rho / (1 + rho)"),
+    "zero_bias": (lambda n, h, rho: (np.zeros((h, n)), np.zeros(h)), "b1 = 0"),
+    "random_weights": (lambda n, h, rho: (np.random.default_rng(0).normal(size=(h, n)),
+                                          np.full(h, np.log(rho / (1 - rho)))),
+                       "the units' outputs change with the input"),
+    "tiny_weights": (lambda n, h, rho: (np.full((h, n), 1e-3),
+                                        np.full(h, np.log(rho / (1 - rho)))),
+                     "nothing of x may reach it: W1 = 0"),
+    "transposed": (lambda n, h, rho: (np.zeros((n, h)), np.full(h, np.log(rho / (1 - rho)))),
+                   "transposed: W1 has one row per hidden unit"),
+    "scalar_b1": (lambda n, h, rho: (np.zeros((h, n)), np.log(rho / (1 - rho))),
+                  "b1 is a single number"),
+    "column_b1": (lambda n, h, rho: (np.zeros((h, n)), np.full((h, 1), np.log(rho / (1 - rho)))),
+                  "b1 has shape (4, 1)"),
+    "only_W1": (lambda n, h, rho: np.zeros((h, n)), "return the pair (W1, b1)"),
+    "other_value": (lambda n, h, rho: (np.zeros((h, n)), np.full(h, -1.0)),
+                    "the units are constant, but unit 0 outputs 0.268941 instead of rho = 0.05"),
+}
+
+
+@pytest.mark.parametrize("kind", list(CONSTANT_BUGS))
+def test_constant_layer_bugs_named(kind, capsys):
+    fn, message = CONSTANT_BUGS[kind]
+    ok, out = run(check_constant_hidden_layer, fn, capsys)
+    assert ok is False
+    assert message in out, out
+
+
+# --- spread_ratio (Exercise 4c) ------------------------------------------------------------
+def spread_ratio_np(a2):
+    rho_hat = a2.mean(axis=1)
+    return a2.var(axis=1) / (rho_hat * (1 - rho_hat))
+
+
+@pytest.mark.parametrize("fn", [
+    spread_ratio_np,
+    lambda a2: ((a2 ** 2).mean(axis=1) - a2.mean(axis=1) ** 2)
+    / (a2.mean(axis=1) - a2.mean(axis=1) ** 2),
+    lambda a2: np.array([np.var(row) / (np.mean(row) * (1 - np.mean(row))) for row in a2]),
+], ids=["var", "moments", "loop"])
+def test_spread_ratio_correct(fn, capsys):
+    ok, out = run(check_spread_ratio, fn, capsys)
+    assert ok is True and "✓ spread_ratio: all checks passed" in out
+
+
+def test_spread_ratio_extremes_and_bound():
+    """The claims of Exercise 4b: 0 for a constant unit, 1 for an on/off unit, never above
+    1 for values in [0, 1] (Bhatia-Davis)."""
+    on_off = (np.arange(20) % 5 == 0).astype(float)
+    ratios = spread_ratio_np(np.stack([np.full(20, 0.05), on_off]))
+    assert ratios[0] == pytest.approx(0, abs=1e-12) and ratios[1] == pytest.approx(1)
+    a2 = np.random.default_rng(1).beta(0.3, 3, size=(200, 50))
+    assert np.all(spread_ratio_np(a2) <= 1 + 1e-12)
+
+
+def test_spread_ratio_stub(capsys):
+    ok, out = run(check_spread_ratio, not_implemented, capsys)
+    assert ok is False and "not implemented yet" in out
+
+
+def _rh(a2):
+    return a2.mean(axis=1)
+
+
+SPREAD_BUGS = {
+    "axis0": (lambda a2: a2.var(axis=0) / (a2.mean(axis=0) * (1 - a2.mean(axis=0))),
+              "you computed it per example (axis=0)"),
+    "std": (lambda a2: a2.std(axis=1) / (_rh(a2) * (1 - _rh(a2))),
+            "you divided the standard deviation"),
+    "sqrt": (lambda a2: np.sqrt(spread_ratio_np(a2)), "the square root of the ratio"),
+    "ddof1": (lambda a2: a2.var(axis=1, ddof=1) / (_rh(a2) * (1 - _rh(a2))),
+              "you used the sample variance (ddof=1"),
+    "raw_second_moment": (lambda a2: (a2 ** 2).mean(axis=1) / (_rh(a2) * (1 - _rh(a2))),
+                          "without subtracting rho_hat^2"),
+    "one_minus": (lambda a2: 1 - spread_ratio_np(a2), "you returned 1 minus the ratio"),
+    "rho_hat_only": (lambda a2: a2.var(axis=1) / _rh(a2), "not by rho_hat alone"),
+    "target_rho": (lambda a2: a2.var(axis=1) / (0.05 * 0.95), "with the target rho = 0.05"),
+    "global_mean": (lambda a2: a2.var(axis=1) / (a2.mean() * (1 - a2.mean())),
+                    "you used one average for all units"),
+    "variance_only": (lambda a2: a2.var(axis=1), "that is the variance itself"),
+    "keepdims": (lambda a2: spread_ratio_np(a2)[:, None], "shape (3, 1)"),
+    "none": (lambda a2: None, "returned None"),
+}
+
+
+@pytest.mark.parametrize("kind", list(SPREAD_BUGS))
+def test_spread_ratio_bugs_named(kind, capsys):
+    fn, message = SPREAD_BUGS[kind]
+    ok, out = run(check_spread_ratio, fn, capsys)
+    assert ok is False
+    assert message in out, out
+
+
+def test_spread_ratio_in_place(capsys):
+    def in_place(a2):
+        ratio = spread_ratio_np(a2)
+        a2 -= a2.mean(axis=1, keepdims=True)
+        return ratio
+
+    ok, out = run(check_spread_ratio, in_place, capsys)
+    assert ok is False and "changed its argument a2 in place" in out
