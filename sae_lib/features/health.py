@@ -71,6 +71,7 @@ def training_health(models, data=None, *, dense_above=None, bins_per_decade=4):
     docstring). The figure's ``stats`` attribute holds each model's :func:`health_stats`.
     """
     from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
 
     entries = _models(models, data)
     stats = {name: health_stats(model, d, dense_above=dense_above)
@@ -116,18 +117,21 @@ def training_health(models, data=None, *, dense_above=None, bins_per_decade=4):
                        label=r"dead below: $\hat\rho_j < 1/m$")
             ax.set_xlabel(r"$\log_{10}\hat\rho_j$ (mean activation; no true zero)",
                           fontsize=8)
-            lines = ["sigmoid: never exactly 0, so no firing",
-                     "density; ρ̂_j shown instead",
-                     f"dead (ρ̂ < 1/m): {st['n_dead']}, dense (ρ̂ > {st['dense_above']:g}):"
-                     f" {st['n_dense']}",
-                     f"L0 = {h} (every unit > 0 on every example)"]
+            lines = ["sigmoid units are never exactly 0: no firing density;",
+                     "shown instead: their mean activations ρ̂",
+                     f"dead (ρ̂ < 1/m): {st['n_dead']} of {h}, dense (ρ̂ > "
+                     f"{st['dense_above']:g}): {st['n_dense']}",
+                     f"L0 = {h}: every unit is above 0 on every example"]
         ax.axvline(np.log10(st["dense_above"]), color="k", ls="--", lw=1,
                    label=f"dense above {st['dense_above']:g}")
         ax.set_xlim(never_x - 0.5, 0.15)
         ax.set_ylim(0, max(1, counts.max(), int(np.sum(value == 0))) * 1.6)
-        ticks = np.arange(np.ceil(edges[0]), 0.5)
-        ax.set_xticks([never_x] + list(ticks),
-                      ["never"] + [f"{t:g}" for t in ticks], fontsize=8)
+        ticks = list(np.arange(np.ceil(edges[0]), 0.5))
+        names = [f"{t:g}" for t in ticks]
+        if st["true_zero"]:
+            ticks, names = [never_x] + ticks, ["never"] + names
+        ax.set_xticks(ticks, names, fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.tick_params(labelsize=8)
         ax.set_ylabel("number of latents" if st["true_zero"] else "number of units",
                       fontsize=8)
