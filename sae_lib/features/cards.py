@@ -502,7 +502,7 @@ def feature_cards(model, data, units=None, *, k=9, patch_shape=None, positions=N
     looking at -- the most and the least selective (the figure's heading says so).
     ``summary``: a :class:`UnitSummaries` of this model on this data, to reuse.
     """
-    from matplotlib.figure import Figure
+    from ._figure import ReprFigure as Figure
 
     W1, _ = _check_model(model)
     data = _check_data(data, W1.shape[1])

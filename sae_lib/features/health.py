@@ -70,7 +70,7 @@ def training_health(models, data=None, *, dense_above=None, bins_per_decade=4):
     models get the histogram of log10 rho_hat_j instead, labelled as such (see the module
     docstring). The figure's ``stats`` attribute holds each model's :func:`health_stats`.
     """
-    from matplotlib.figure import Figure
+    from ._figure import ReprFigure as Figure
     from matplotlib.ticker import MaxNLocator
 
     entries = _models(models, data)

@@ -134,3 +134,9 @@ def test_examples_that_do_not_fire_a_relu_unit_are_left_blank(table_model):
     assert dead.top_title.get_text() == "no input fires it: nothing to show"
     assert np.isnan(dead.top_art.get_array().filled(np.nan)).all()
     assert "exactly 0 on 93.3%" in rare.hist_note.get_text()
+
+
+def test_the_figure_shows_itself_in_a_notebook_without_pyplot(kl_model, patches):
+    fig = feature_cards(kl_model, patches[0][:, :300], units=[0], k=4)
+    png = fig._repr_png_()
+    assert png[:4] == b"\x89PNG" and len(png) > 10_000

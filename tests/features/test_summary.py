@@ -184,3 +184,14 @@ def test_bad_input_is_a_teaching_value_error(kl_model, patches, call, match):
     X = patches[0][:, :40]
     with pytest.raises(ValueError, match=match):
         call(kl_model, X)
+
+
+def test_topk_codes_through_the_variant_interface(topk_model, toy):
+    codes = topk_model.hidden_activations(toy.data)
+    s = summarize_units(topk_model, toy.data, k=5, chunk_size=97)
+    assert s.true_zero
+    np.testing.assert_array_equal(s.top_indices, direct_top(codes, 5))
+    np.testing.assert_allclose(s.density, firing_rates(codes))
+    assert s.n_dead == dead_units(codes) and s.l0 == pytest.approx(l0(codes))
+    assert s.l0 <= topk_model.k + 1e-12
+    np.testing.assert_array_equal(s.zeros, np.sum(codes == 0, axis=1))
