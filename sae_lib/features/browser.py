@@ -30,7 +30,8 @@ class FeatureBrowser(_ipw.VBox):
     """Browse the feature cards of a model's hidden units (an ipywidgets VBox).
 
     ``unit_control`` (a Dropdown whose value is the unit index; its options are listed
-    in the order chosen with ``order_control``), ``previous_button`` / ``next_button``
+    in the order chosen with ``order_control``; a Dropdown sends one change per pick,
+    so there is no ``continuous_update`` to switch off), ``previous_button`` / ``next_button``
     step through that order, ``image`` holds the card as PNG, ``readout`` (HTML) the
     unit's numbers, ``summary`` the :class:`~sae_lib.features.UnitSummaries`,
     ``current_unit`` the unit shown, ``card`` its :class:`~sae_lib.features.cards.Card`
@@ -78,7 +79,6 @@ class FeatureBrowser(_ipw.VBox):
         self.unit_control = _ipw.Dropdown(options=self._unit_options(order), value=first,
                                           description="unit", style=style,
                                           layout=_ipw.Layout(width="300px"))
-        self.unit_control.continuous_update = False
         self.unit_control.add_class("sae-unit-control")
         self.previous_button = _ipw.Button(description="◀ previous",
                                            layout=_ipw.Layout(width="100px"))

@@ -37,6 +37,11 @@ def test_changing_the_unit_changes_picture_and_numbers_to_that_unit(browser):
         assert ", ".join(f"{i} ({v:.3g})" for i, v in zip(top, s.top_values[j])) \
             in browser.readout.value
         assert browser.card.rho_line.get_xdata()[0] == pytest.approx(s.rho_hat[j])
+        enc = s.encoder[j] - s.encoder[j].mean()
+        np.testing.assert_allclose(browser.card.enc_art.get_array(),
+                                   (enc / np.abs(enc).max()).reshape(8, 8))
+        x, _ = browser.card.where_art.get_data()
+        assert len(x) == s.k                    # sigmoid: all k top patches marked
         seen.add(browser.image.value)
         assert browser.last_update_seconds is not None
     assert len(seen) == 7                      # every unit its own picture
@@ -80,7 +85,11 @@ def test_conventions_for_the_real_browser(browser):
     assert "sae-feature-browser" in browser._dom_classes
     assert "sae-unit-control" in browser.unit_control._dom_classes
     assert "sae-feature-image" in browser.image._dom_classes
-    assert browser.unit_control.continuous_update is False
+    import ipywidgets
+
+    # a Dropdown sends one change per pick: no stream of changes while dragging
+    assert isinstance(browser.unit_control, ipywidgets.Dropdown)
+    assert isinstance(browser.order_control, ipywidgets.Dropdown)
     assert browser.image.format == "png"
 
 
