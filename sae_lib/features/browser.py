@@ -165,7 +165,8 @@ def readout_html(summary, card, order):
                      f"{_density_text(card)} of {s.m} examples"))
     else:
         rows.append(("firing density", "undefined: sigmoid units are never exactly 0"))
-    rows.append((s.selectivity_name, f"{card.selectivity:.3f}"))
+    rows.append((s.selectivity_name, f"{card.selectivity:.3f}" if _np.isfinite(card.selectivity)
+                 else "undefined (it responds to no example)"))
     if card.orientation is not None:
         rows.append(("preferred orientation (frequency vector)",
                      f"{_np.degrees(card.orientation):.0f}°"))

@@ -67,7 +67,8 @@ def card_title(summary, card):
     if density is not None:
         parts.append(f"density {density}")
     short = "orientation sel." if summary.orientation is not None else "lifetime sparseness"
-    parts.append(f"{short} {card.selectivity:.2f}")
+    parts.append(f"{short} {card.selectivity:.2f}" if np.isfinite(card.selectivity)
+                 else f"{short} undefined")
     if card.dead:
         parts.append("DEAD")
     if card.dense:

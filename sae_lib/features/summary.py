@@ -239,12 +239,16 @@ def lifetime_sparseness(mean, mean_square, m):
     """Lifetime sparseness of each unit's responses (Vinje & Gallant 2000), in [0, 1].
 
     S = (1 - mean^2 / mean_square) / (1 - 1/m): 0 when a unit responds equally to every
-    example, 1 when it responds to one example only. Used as the selectivity of units
+    example, 1 when it responds to one example only; nan for a unit that is 0 on every
+    example (it responds to nothing, so it is neither). Used as the selectivity of units
     whose inputs are not image patches (no filter orientation to measure).
     """
+    mean = np.asarray(mean, dtype=np.float64)
+    mean_square = np.asarray(mean_square, dtype=np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.where(mean_square > 0, mean**2 / mean_square, 1.0)
-    return np.clip((1.0 - ratio) / (1.0 - 1.0 / m) if m > 1 else 0.0 * ratio, 0.0, 1.0)
+        ratio = mean**2 / mean_square
+        s = (1.0 - ratio) / (1.0 - 1.0 / m) if m > 1 else np.zeros_like(ratio)
+    return np.where(mean_square > 0, np.clip(s, 0.0, 1.0), np.nan)
 
 
 def _patch_shape(visible_size, patch_shape):
@@ -419,6 +423,7 @@ class UnitSummaries:
             raise ValueError("order by density needs units with a true zero (ReLU/TopK); "
                              "sigmoid units are never exactly 0, so they have no firing "
                              "density. Order by 'rho_hat' (their mean activation) instead.")
+        # nan (the selectivity of a unit that never responds) sorts last
         return np.argsort(-getattr(self, by), kind="stable")
 
     def available_orders(self):

@@ -49,8 +49,8 @@ def test_dead_units_are_not_picked_by_default(table_model):
     fig = feature_cards(model, model.data(), n_units=2, k=2)
     assert fig.units == [1, 2]
     assert "2 dead units left out" in fig.heading.get_text().replace("\n", " ")
-    assert "DEAD" in feature_cards(model, model.data(), units=[4], k=2).cards[0] \
-        .title.get_text()
+    title = feature_cards(model, model.data(), units=[4], k=2).cards[0].title.get_text()
+    assert "DEAD" in title and "lifetime sparseness undefined" in title
     with pytest.raises(ValueError, match="every one of the 2 units is dead"):
         m2 = table_model(np.zeros((2, 10)), visible_size=3, kind="l1")
         feature_cards(m2, m2.data(), k=2)

@@ -154,6 +154,14 @@ def test_summaries_use_orientation_for_patches_and_lifetime_sparseness_otherwise
     np.testing.assert_allclose(s.selectivity, [1.0, 0.0], atol=1e-12)
     np.testing.assert_allclose(lifetime_sparseness(np.array([0.1]), np.array([0.1]), 10),
                                [1.0])
+    assert np.isnan(lifetime_sparseness(np.array([0.0]), np.array([0.0]), 10)[0])
+    A = np.zeros((3, 10))
+    A[1, 2] = 1.0
+    A[2] = 0.3
+    model = table_model(A, visible_size=3, kind="topk")        # unit 0 dead
+    s = summarize_units(model, model.data(), k=2)
+    assert np.isnan(s.selectivity[0])
+    np.testing.assert_array_equal(s.order("selectivity"), [1, 2, 0])   # nan last
 
 
 def test_chunked_summary_equals_one_chunk(kl_model, patches):
