@@ -1,5 +1,6 @@
 """Checkers of notebook 09 (beyond KL: L1 and TopK): the TopK activation, L0 and FVU, and
-the predict-then-check on the shrinkage of L1 codes.
+the predict-then-check on the shrinkage of L1 codes, and the firing density read off
+the feature browser.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from ..variants import l0 as _l0
 from ..variants import topk as _topk
 from .feedback import Feedback, as_array, as_scalar, call_learner, same
 
-__all__ = ["check_topk", "check_l0", "check_fvu", "check_shrinkage_prediction"]
+__all__ = ["check_topk", "check_l0", "check_fvu", "check_shrinkage_prediction",
+           "check_latent_density"]
 
 
 def _keep_k(z, k, axis=0, magnitude=False):
@@ -279,3 +281,94 @@ def check_shrinkage_prediction(a_l1, a_topk):
                 fb.fail(f"a_topk: yours is {got.tolist()}; keep the k = 2 largest "
                         "coefficients of D^T x, the others become 0")
     return fb.report()
+
+
+def _reading(fb, value, name, example):
+    """A number the learner wrote down, or None (with a finding) if it is not one."""
+    if value is None:
+        fb.fail(f"{name}: not answered yet -- write a number, e.g. {name} = {example}")
+        return None
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        fb.fail(f"{name}: write one number, e.g. {name} = {example}")
+        return None
+    if arr.size != 1 or not np.isfinite(arr):
+        fb.fail(f"{name}: write one finite number, e.g. {name} = {example}")
+        return None
+    return float(arr.reshape(()))
+
+
+def check_latent_density(predicted, read_off, *, model, data, unit, p_feature):
+    """Check a prediction of a latent's firing density, and the value read off the browser.
+
+    The exercise (notebook 09): latent ``unit`` of a ReLU/TopK ``model`` recovered a true
+    feature that is present in a fraction ``p_feature`` of the examples. Before looking,
+    the learner predicts how often the latent fires (``predicted``, a fraction); then
+    reads its firing density off the feature browser (``read_off``).
+
+    ``read_off`` must be the density of that unit on ``data`` (the browser shows it as a
+    percentage with three digits). Recognised: a percentage instead of a fraction; the
+    mean activation rho_hat instead of the density; another unit's density (the
+    dropdown's position instead of its value); the feature's frequency p_feature.
+    ``predicted`` must lie within a factor of two of the measured density. Recognised:
+    the average density of all latents (L0 / hidden_size); rho = 0.05-style guesses far
+    from the feature's frequency.
+    """
+    fb = Feedback("latent density")
+    codes = _as_codes(model, data)
+    density = np.mean(codes > 0, axis=1)
+    rho_hat = codes.mean(axis=1)
+    d, r = float(density[unit]), float(rho_hat[unit])
+    average = float(density.mean())                    # = L0 / hidden_size
+
+    read = _reading(fb, read_off, "read_off", "0.05")
+    if read is not None and not abs(read - d) <= max(6e-4, 0.006 * d):
+        others = np.flatnonzero(np.abs(density - read) <= max(6e-4, 0.006 * read))
+        if abs(read / 100 - d) <= max(6e-4, 0.006 * d):
+            fb.fail(f"read_off: {read:g} is a percentage; write the fraction, {read:g}% = "
+                    f"{read / 100:.4g}")
+        elif abs(read - r) <= max(6e-4, 0.006 * r):
+            fb.fail(f"read_off: {read:g} is the unit's MEAN ACTIVATION rho_hat; the firing "
+                    "density is the fraction of examples on which a_j > 0 (the readout's "
+                    "'firing density' line)")
+        elif others.size:
+            fb.fail(f"read_off: {read:g} is the density of unit {int(others[0])}, not of unit "
+                    f"{unit}; pick the unit by its index (the dropdown's value), not by its "
+                    "place in the list")
+        elif abs(read - p_feature) <= 1e-3 * max(1.0, p_feature):
+            fb.fail(f"read_off: {read:g} is the true feature's frequency p_f; read the "
+                    "latent's own firing density in the browser")
+        else:
+            fb.fail(f"read_off: {read:g} is not unit {unit}'s firing density; select unit "
+                    f"{unit} in the browser and read the 'firing density' line")
+
+    pred = _reading(fb, predicted, "predicted", "0.05")
+    if pred is not None:
+        if not 0 <= pred <= 1:
+            fb.fail(f"predicted: a density is a fraction of the examples, between 0 and 1; "
+                    f"yours is {pred:g}")
+        elif not d / 2 <= pred <= 2 * d:
+            if abs(pred - average) <= 0.1 * average:
+                fb.fail(f"predicted: {pred:.3g} is the AVERAGE density of all latents "
+                        f"(L0 / hidden_size = {average:.3g}); this latent stands for one "
+                        f"feature, present in {p_feature:.1%} of the examples -- it fires "
+                        f"about that often: {d:.3g} measured")
+            else:
+                fb.fail(f"predicted: {pred:.3g} is more than a factor of two from the measured "
+                        f"{d:.3g}. A latent that recovered a feature fires when that feature "
+                        f"is present, p_f = {p_feature:.3g}; predict from p_f")
+    if not fb.problems:
+        why = ("it also fires on some examples without its feature (another feature "
+               "close to its direction pushes it into the top k)" if d > p_feature else
+               "it misses some examples with a small coefficient, where other latents win "
+               "the top k")
+        print(f"  measured {d:.3g} against p_f = {p_feature:.3g}: {why}")
+    return fb.report()
+
+
+def _as_codes(model, data):
+    codes = np.asarray(model.hidden_activations(data), dtype=float)
+    if codes.ndim != 2:
+        raise ValueError("model.hidden_activations(data) must return (hidden_size, m).")
+    return codes

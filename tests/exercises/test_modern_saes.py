@@ -8,7 +8,8 @@ raising, and names each planted mistake with the message that explains it.
 import numpy as np
 import pytest
 
-from sae_lib.exercises import check_fvu, check_l0, check_shrinkage_prediction, check_topk
+from sae_lib.exercises import (check_fvu, check_l0, check_latent_density,
+                               check_shrinkage_prediction, check_topk)
 
 
 def run(checker, *args, capsys):
@@ -198,4 +199,60 @@ def test_check_shrinkage_prediction_explains_wrong_l1_codes(a_l1, message, capsy
 ])
 def test_check_shrinkage_prediction_explains_wrong_topk_codes(a_topk, message, capsys):
     ok, out = run(check_shrinkage_prediction, [0.5, 0, 0.1], a_topk, capsys=capsys)
+    assert not ok and message in out, out
+
+
+# --- the firing density read off the browser --------------------------------------------
+class _Codes:
+    """A stand-in model whose hidden_activations are fixed codes (4 units x 200 examples)."""
+
+    def __init__(self):
+        rng = np.random.default_rng(0)
+        fires = rng.random((4, 200)) < np.array([[0.3], [0.05], [0.0], [0.8]])
+        self.codes = np.where(fires, rng.uniform(0.2, 1.0, (4, 200)), 0.0)
+
+    def hidden_activations(self, data):
+        return self.codes
+
+
+DENSITY = dict(model=_Codes(), data=np.zeros((3, 200)), unit=1, p_feature=0.04)
+
+
+def _density_of(unit):
+    return float(np.mean(DENSITY["model"].codes[unit] > 0))
+
+
+def test_check_latent_density_accepts_a_close_prediction_and_the_right_reading(capsys):
+    d = _density_of(1)
+    ok, out = run(lambda: check_latent_density(0.04, d, **DENSITY), capsys=capsys)
+    assert ok and "✓ latent density" in out and "measured" in out
+
+
+def test_check_latent_density_unanswered(capsys):
+    ok, out = run(lambda: check_latent_density(None, None, **DENSITY), capsys=capsys)
+    assert not ok and out.count("not answered yet") == 2
+
+
+@pytest.mark.parametrize("reading,message", [
+    (lambda: 100 * _density_of(1), "is a percentage"),
+    (lambda: float(DENSITY["model"].codes[1].mean()), "MEAN ACTIVATION rho_hat"),
+    (lambda: _density_of(3), "the density of unit 3"),
+    (lambda: 0.04, "true feature's frequency"),
+    (lambda: 0.9, "not unit 1's firing density"),
+    (lambda: "a lot", "write one number"),
+])
+def test_check_latent_density_names_wrong_readings(reading, message, capsys):
+    ok, out = run(lambda: check_latent_density(0.04, reading(), **DENSITY), capsys=capsys)
+    assert not ok and message in out, out
+
+
+@pytest.mark.parametrize("prediction,message", [
+    (np.mean([_density_of(j) for j in range(4)]), "AVERAGE density of all latents"),
+    (0.6, "more than a factor of two"),
+    (0.005, "more than a factor of two"),
+    (5.0, "between 0 and 1"),
+])
+def test_check_latent_density_rejects_far_predictions(prediction, message, capsys):
+    ok, out = run(lambda: check_latent_density(prediction, _density_of(1), **DENSITY),
+                  capsys=capsys)
     assert not ok and message in out, out
