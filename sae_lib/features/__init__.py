@@ -21,8 +21,8 @@ from .cards import feature_cards, pick_units
 from .health import health_stats, training_health
 from .summary import (
     DENSE_ABOVE,
-    SIGMOID_DENSE_ABOVE,
     ORDERS,
+    SIGMOID_DENSE_ABOVE,
     UnitCard,
     UnitSummaries,
     has_true_zero,

@@ -70,8 +70,9 @@ def training_health(models, data=None, *, dense_above=None, bins_per_decade=4):
     models get the histogram of log10 rho_hat_j instead, labelled as such (see the module
     docstring). The figure's ``stats`` attribute holds each model's :func:`health_stats`.
     """
-    from ._figure import ReprFigure as Figure
     from matplotlib.ticker import MaxNLocator
+
+    from ._figure import ReprFigure as Figure
 
     entries = _models(models, data)
     stats = {name: health_stats(model, d, dense_above=dense_above)
@@ -119,8 +120,8 @@ def training_health(models, data=None, *, dense_above=None, bins_per_decade=4):
                           fontsize=8)
             lines = ["sigmoid units are never exactly 0: no firing density;",
                      "shown instead: their mean activations ρ̂",
-                     f"dead (ρ̂ < 1/m): {st['n_dead']} of {h}, dense (ρ̂ > "
-                     f"{st['dense_above']:g}): {st['n_dense']}",
+                     (f"dead (ρ̂ < 1/m): {st['n_dead']} of {h}, dense (ρ̂ > "
+                      f"{st['dense_above']:g}): {st['n_dense']}"),
                      f"L0 = {h}: every unit is above 0 on every example"]
         ax.axvline(np.log10(st["dense_above"]), color="k", ls="--", lw=1,
                    label=f"dense above {st['dense_above']:g}")
