@@ -66,7 +66,7 @@ class FeatureBrowser(_ipw.VBox):
         self.figure = Figure(figsize=(layout["width"], layout["height"]), dpi=80)
         FigureCanvasAgg(self.figure)
         self.card = Card(self.figure, 0.0, summary, data, positions=positions, images=images,
-                         labels=labels)
+                         labels=labels, tile_values=False)   # activations: in the readout
         first = int(summary.order(order)[0])
         self.card.show(first)
         self._panel = _BlitPanel(self.figure, self.card.animated)

@@ -141,11 +141,13 @@ class Card:
     Every panel is created once; :meth:`show` only changes data of existing artists
     (``set_data``, ``set_text``, limits of the histogram's x axis), so a figure of one
     card can be re-rendered by blitting (see ``browser``). ``animated`` lists the
-    artists that change from unit to unit.
+    artists that change from unit to unit. ``tile_values=False`` leaves the activations
+    off the top inputs (the browser lists them in its readout; every text drawn costs
+    time on each change); labels, when given, are always shown.
     """
 
     def __init__(self, fig, bottom, summary, data, *, positions=None, images=None,
-                 labels=None, left=0.0, value_range=None):
+                 labels=None, left=0.0, value_range=None, tile_values=True):
         from matplotlib.lines import Line2D
         from matplotlib.patches import Rectangle
 
@@ -153,6 +155,7 @@ class Card:
         self.summary = s = summary
         self.data = data
         self.labels = labels
+        self.tile_text = tile_values or labels is not None
         self.positions = positions
         self.images = None if images is None else np.asarray(images, dtype=np.float64)
         self.is_image = s.patch_shape is not None
@@ -246,6 +249,10 @@ class Card:
             self.top_ax.set_yticks([])
             self.top_ax.set_xlabel("input dimension", fontsize=6.5, labelpad=1)
             self.animated += self.top_art
+        if not self.tile_text:
+            for t in self.top_texts:
+                t.remove()
+            self.top_texts = []
         self.animated += self.top_texts
 
         # --- histogram of activations -------------------------------------------------
@@ -354,7 +361,8 @@ class Card:
                      else f"{card.top_values[i]:.2g}")
             t.set_text(value if fires[i] else "")
         what = "" if self.is_image else ", each ÷ its max |x|"
-        label = "label" if self.labels is not None else "activation"
+        label = ("label" if self.labels is not None else
+                 "activation" if self.tile_text else "best first")
         if n_fire == 0:
             self.top_title.set_text("no input fires it: nothing to show")
         elif n_fire < s.k:

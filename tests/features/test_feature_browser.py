@@ -111,3 +111,15 @@ def test_order_errors(kl_model, patches, order, match):
 def test_a_summary_is_reused(kl_model, patches):
     s = summarize_units(kl_model, patches[0], k=4)
     assert feature_browser(kl_model, patches[0], summary=s).summary is s
+
+
+def test_activations_go_in_the_readout_and_labels_on_the_tiles(kl_model, patches):
+    X = patches[0]
+    plain = feature_browser(kl_model, X, k=4)
+    assert plain.card.top_texts == []                 # not drawn on each change
+    assert plain.card.top_title.get_text() == "top 4 inputs (best first)"
+    labels = np.arange(X.shape[1]) % 7
+    labelled = feature_browser(kl_model, X, k=4, labels=labels)
+    labelled.show(3)
+    top = labelled.summary.top_indices[3]
+    assert [t.get_text() for t in labelled.card.top_texts] == [str(labels[i]) for i in top]
