@@ -26,11 +26,16 @@ Two implementations of the objective live here:
 * :func:`cost_and_grad` -- the same mathematics, written for speed (in-place
   operations, optional float32, optional two-pass evaluation in chunks for data that does
   not fit in memory). Training uses it. ``tests/test_objective.py`` proves the two equal.
+
+Both also take a ``dask.array.Array``: the two passes then run as a map and a reduce on
+Dask (:mod:`sae_lib.map_reduce`, an optional extra; nothing here imports Dask).
 """
 
 from __future__ import annotations
 
 import numbers
+import sys
+from typing import NamedTuple
 
 import numpy as np
 from scipy.special import expit
@@ -182,11 +187,20 @@ def sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_
     Returns ``(cost, grad)`` with grad laid out like theta. With ``chunk_size`` set, the
     data are processed in chunks of that many examples in two passes (first rho_hat, then
     the gradient), so memory stays bounded even for an ``np.memmap`` larger than RAM;
-    the result is the same.
+    the result is the same. A ``dask.array.Array`` (chunked along the examples) is
+    evaluated with the same two passes, as a map and a reduce over its chunks (see
+    :mod:`sae_lib.map_reduce`); its values are checked for NaN during the first pass.
     """
     validate_hyperparameters(lambda_, sparsity_param, beta)
-    data = validate_data(data, visible_size)
     validate_theta(theta, visible_size, hidden_size)
+    if _is_dask_array(data):
+        if chunk_size is not None:
+            raise ValueError(_DASK_CHUNK_SIZE_MESSAGE)
+        from .map_reduce import dask_cost_and_grad, validate_dask_data
+
+        return dask_cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                                  beta, validate_dask_data(data, visible_size))
+    data = validate_data(data, visible_size)
     if chunk_size is not None:
         return cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param,
                              beta, data, chunk_size=chunk_size)
@@ -226,99 +240,190 @@ def cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param, bet
     optimiser's loop. The arithmetic runs in ``data.dtype`` when that is float32 (float64
     otherwise); cost and gradient are returned in float64.
 
-    What makes it faster than the readable version, with the same mathematics:
-
-    * the weights are negated once, so each product yields -z and the sigmoid is
-      ``1 / (1 + exp(-z))`` computed in place (``scipy.special.expit`` is ~6x slower);
-    * the output bias rides inside the product: ``[-W2, -b2] @ [a2; 1]``, and the same
-      product ``delta3 @ [a2; 1].T`` gives W2grad and b2grad together;
-    * every elementwise step overwrites a buffer instead of allocating a new one.
-
     ``chunk_size=None`` keeps every activation of the batch in memory. With an integer
-    chunk size the lesson's two-pass method is used: pass 1 accumulates rho_hat chunk by
-    chunk, keeping only the running sum; pass 2 recomputes each chunk's activations and
-    accumulates cost and gradient. One extra forward pass buys memory bounded by
+    chunk size the lesson's two-pass method is used: pass 1 adds up each chunk's hidden
+    activations to get rho_hat; pass 2 recomputes each chunk's activations and adds up
+    its share of the cost and gradient. One extra forward pass buys memory bounded by
     ``chunk_size`` examples, independent of m -- ``data`` may be an ``np.memmap``.
+
+    ``data`` may also be a ``dask.array.Array`` chunked along the examples: the same two
+    passes then run as a map and a reduce over its chunks, wherever Dask computes them
+    (see :mod:`sae_lib.map_reduce`); it brings its own chunks, so ``chunk_size`` stays None.
+
+    What happens to one chunk -- :func:`_chunk_activation_sum` (pass 1) and
+    :func:`_chunk_gradient_sums` (pass 2) -- is written for speed with the same
+    mathematics: the weights are negated once, so each product yields -z and the sigmoid
+    ``1 / (1 + exp(-z))`` is computed in place; the output bias rides inside the product
+    ``[-W2, -b2] @ [a2; 1]``; every elementwise step overwrites a buffer.
     """
-    dtype = np.float32 if data.dtype == np.float32 else np.float64
+    if _is_dask_array(data):
+        if chunk_size is not None:
+            raise ValueError(_DASK_CHUNK_SIZE_MESSAGE)
+        from .map_reduce import dask_cost_and_grad
+
+        return dask_cost_and_grad(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                                  beta, data)
+    weights = _ChunkWeights.of(theta, visible_size, hidden_size, _compute_dtype(data.dtype))
+    m = data.shape[1]
+    if chunk_size is not None:
+        chunk_size = _positive_int(chunk_size, "chunk_size")
+    step = m if chunk_size is None else min(chunk_size, m)
+
+    rho_hat = None
+    if step < m:                                     # pass 1: rho_hat from a running sum
+        a2_sum = np.zeros(hidden_size)
+        for s, e in _chunk_bounds(m, step):
+            a2_sum += _chunk_activation_sum(weights, _read_chunk(data, s, e, weights.dtype))
+        rho_hat = a2_sum / m
+
+    sums = np.zeros(_gradient_sums_size(visible_size, hidden_size))
+    for s, e in _chunk_bounds(m, step):             # pass 2 (the only pass if unchunked)
+        X = _read_chunk(data, s, e, weights.dtype)
+        A = _hidden_activations(weights, X)
+        if rho_hat is None:                          # one chunk: rho_hat from this pass
+            rho_hat = A[:hidden_size].mean(axis=1, dtype=np.float64)
+        sums += _chunk_gradient_sums(weights, X, A,                # (A is used up)
+                                     sparsity_delta(sparsity_param, rho_hat, beta))
+        del X, A          # free this chunk before the next is read: one chunk at a time
+    return _cost_and_grad_from_sums(theta, visible_size, hidden_size, lambda_,
+                                    sparsity_param, beta, m, rho_hat, sums)
+
+
+# ---------------------------------------------------------------------------------------
+# One chunk of the two passes (shared by cost_and_grad and sae_lib.map_reduce)
+# ---------------------------------------------------------------------------------------
+_DASK_CHUNK_SIZE_MESSAGE = (
+    "chunk_size does not apply to a Dask array: it is already divided into chunks "
+    "(data.chunks), and each chunk is one step of the two passes. Leave chunk_size=None, "
+    "or change the chunks with data.rechunk({1: n}).")
+
+
+def _is_dask_array(data):
+    """True for a ``dask.array.Array``, tested without importing Dask: if ``dask.array``
+    was never imported, no Dask array can exist."""
+    dask_array = sys.modules.get("dask.array")
+    return dask_array is not None and isinstance(data, dask_array.Array)
+
+
+def _compute_dtype(dtype):
+    """float32 data is processed in float32 (half the memory); anything else in float64."""
+    return np.dtype(np.float32) if dtype == np.float32 else np.dtype(np.float64)
+
+
+def _chunk_bounds(m, step):
+    """(start, end) of each chunk, made on the fly: no list growing with m."""
+    for s in range(0, m, step):
+        yield s, min(s + step, m)
+
+
+def _read_chunk(data, start, end, dtype):
+    """Columns start:end of data in the compute dtype (a view when no conversion is needed;
+    an integer memmap is converted one chunk at a time)."""
+    return np.asarray(data[:, start:end], dtype=dtype)
+
+
+class _ChunkWeights(NamedTuple):
+    """The parameters in the form each chunk multiplies by, made once per evaluation."""
+
+    neg_W1: np.ndarray       # -W1, (h, v)
+    neg_b1: np.ndarray       # -b1 as a column, (h, 1)
+    neg_W2b2: np.ndarray     # [-W2, -b2], (v, h + 1)
+    W2T: np.ndarray          # W2^T, (h, v), contiguous
+    dtype: np.dtype
+
+    @classmethod
+    def of(cls, theta, visible_size, hidden_size, dtype):
+        h, v = hidden_size, visible_size
+        hv = h * v
+        theta = np.asarray(theta, dtype=np.float64)
+        W1 = theta[:hv].reshape(h, v)
+        W2 = theta[hv : 2 * hv].reshape(v, h)
+        b1 = theta[2 * hv : 2 * hv + h]
+        b2 = theta[2 * hv + h :]
+        neg_W2b2 = np.empty((v, h + 1), dtype)
+        neg_W2b2[:, :h] = -W2
+        neg_W2b2[:, h] = -b2
+        return cls(np.negative(W1).astype(dtype, copy=False),
+                   np.negative(b1).astype(dtype, copy=False)[:, None], neg_W2b2,
+                   np.ascontiguousarray(W2.T, dtype=dtype), np.dtype(dtype))
+
+
+def _hidden_activations(weights, X):
+    """[a2; 1] for the examples in X (v, n): shape (h + 1, n), in weights.dtype."""
+    h = weights.neg_W1.shape[0]
+    A = np.empty((h + 1, X.shape[1]), weights.dtype)
+    a2 = A[:h]
+    np.matmul(weights.neg_W1, X, out=a2)             # -W1 x
+    a2 += weights.neg_b1                             # -z2
+    _sigmoid_of_negated(a2)                          # a2 = f(z2)
+    A[h] = 1.0
+    return A
+
+
+def _chunk_activation_sum(weights, X):
+    """Pass 1 for one chunk: sum over its examples of a2 = f(W1 x + b1), shape (h,), float64."""
+    A = _hidden_activations(weights, X)
+    return A[:-1].sum(axis=1, dtype=np.float64)
+
+
+def _gradient_sums_size(visible_size, hidden_size):
+    """Length of the vector of pass 2's sums: 1 + h v + v (h + 1) + h."""
+    return 1 + 2 * hidden_size * visible_size + visible_size + hidden_size
+
+
+def _chunk_gradient_sums(weights, X, A, sparsity_term):
+    """Pass 2 for one chunk: its share of the sums the cost and gradient are made of.
+
+    ``X`` (v, n) the chunk; ``A`` = [a2; 1] (h + 1, n) its hidden activations, used up
+    here (its a2 rows are overwritten); ``sparsity_term`` = beta (-rho / rho_hat + (1 - rho)
+    / (1 - rho_hat)), shape (h,), from pass 1. Returns one float64 vector (length
+    :func:`_gradient_sums_size`) holding, summed over the chunk's examples: 1/2 ||a3 - x||^2;
+    delta2 x^T (h, v); delta3 [a2; 1]^T (v, h + 1), which is m [W2grad, b2grad]; delta2 (h,).
+
+    At most three arrays with a column per example are alive at once: [a2; 1], d and
+    f'(z3) (h + 1 + 2v rows), or later [a2; 1], d and delta2 (2h + 1 + v rows).
+    """
+    h, v = weights.W2T.shape
+    hv = h * v
+    out = np.empty(_gradient_sums_size(v, h))
+    d = np.matmul(weights.neg_W2b2, A)               # -z3
+    _sigmoid_of_negated(d)                           # d holds a3
+    f3 = np.multiply(d, d)
+    np.subtract(d, f3, out=f3)                       # f'(z3) = a3 (1 - a3)
+    d -= X                                           # d holds a3 - x
+    out[0] = 0.5 * float(np.einsum("ij,ij->", d, d))  # not BLAS: same bits on any thread count
+    d *= f3                                          # d holds delta3
+    del f3
+    out[1 + hv : 1 + hv + v * (h + 1)] = (d @ A.T).ravel()     # delta3 [a2; 1]^T
+    delta2 = weights.W2T @ d                         # W2^T delta3
+    del d
+    delta2 += sparsity_term.astype(weights.dtype)[:, None]
+    a2 = A[:h]
+    delta2 *= a2                                     # times f'(z2) = a2 (1 - a2) ...
+    np.subtract(1.0, a2, out=a2)
+    delta2 *= a2                                     # ... in two steps, with no new array
+    out[1 : 1 + hv] = (delta2 @ X.T).ravel()         # delta2 x^T
+    out[1 + hv + v * (h + 1) :] = delta2.sum(axis=1, dtype=np.float64)
+    return out
+
+
+def _cost_and_grad_from_sums(theta, visible_size, hidden_size, lambda_, sparsity_param,
+                             beta, m, rho_hat, sums):
+    """The end of both passes: divide the sums by m, add weight decay and the sparsity
+    penalty. ``sums`` as :func:`_chunk_gradient_sums` returns them, added over all chunks."""
     h, v = hidden_size, visible_size
     hv = h * v
     theta = np.asarray(theta, dtype=np.float64)
     W1 = theta[:hv].reshape(h, v)
     W2 = theta[hv : 2 * hv].reshape(v, h)
-    b1 = theta[2 * hv : 2 * hv + h]
-    b2 = theta[2 * hv + h :]
-    rho = sparsity_param
-    m = data.shape[1]
-
-    neg_W1 = (-W1).astype(dtype)
-    neg_b1 = (-b1).astype(dtype)[:, None]
-    neg_W2b2 = np.empty((v, h + 1), dtype)          # [-W2, -b2]
-    neg_W2b2[:, :h] = -W2
-    neg_W2b2[:, h] = -b2
-    W2T = np.ascontiguousarray(W2.T, dtype=dtype)
-
-    if chunk_size is not None:
-        chunk_size = _positive_int(chunk_size, "chunk_size")
-    step = m if chunk_size is None else min(chunk_size, m)
-    two_pass = step < m
-
-    def chunks():  # (start, end) of each chunk, made on the fly: no list growing with m
-        for s in range(0, m, step):
-            yield s, min(s + step, m)
-
-    def hidden_activations(X):
-        """[a2; 1] for the examples in X, shape (h + 1, n)."""
-        A = np.empty((h + 1, X.shape[1]), dtype)
-        a2 = A[:h]
-        np.matmul(neg_W1, X, out=a2)                 # -W1 x
-        a2 += neg_b1                                 # -z2
-        _sigmoid_of_negated(a2)                      # a2 = f(z2)
-        A[h] = 1.0
-        return A
-
-    rho_hat = None
-    if two_pass:                                     # pass 1: rho_hat from running sums
-        a2_sum = np.zeros(h)
-        for s, e in chunks():
-            A = hidden_activations(np.asarray(data[:, s:e], dtype=dtype))
-            a2_sum += A[:h].sum(axis=1, dtype=np.float64)
-        rho_hat = a2_sum / m
-
-    W1grad = np.zeros((h, v), dtype)
-    W2b2grad = np.zeros((v, h + 1), dtype)           # [W2grad, b2grad] (times m)
-    b1grad = np.zeros(h)
-    sq_err = 0.0
-    for s, e in chunks():                            # pass 2 (the only pass if unchunked)
-        X = np.asarray(data[:, s:e], dtype=dtype)
-        A = hidden_activations(X)
-        a2 = A[:h]
-        if rho_hat is None:
-            rho_hat = a2.mean(axis=1, dtype=np.float64)
-        d = np.matmul(neg_W2b2, A)                   # -z3
-        a3 = _sigmoid_of_negated(d)                  # d holds a3
-        f3 = np.multiply(a3, a3)
-        np.subtract(a3, f3, out=f3)                  # f'(z3) = a3 (1 - a3)
-        d -= X                                       # d holds a3 - x
-        sq_err += float(np.einsum("ij,ij->", d, d))  # not BLAS: same bits on any thread count
-        d *= f3                                      # d holds delta3
-        del f3
-        W2b2grad += d @ A.T
-        delta2 = W2T @ d                             # W2^T delta3
-        delta2 += (beta * kl_divergence_prime(rho, rho_hat)).astype(dtype)[:, None]
-        f2 = np.multiply(a2, a2)
-        np.subtract(a2, f2, out=f2)                  # f'(z2) = a2 (1 - a2)
-        delta2 *= f2
-        W1grad += delta2 @ X.T
-        b1grad += delta2.sum(axis=1, dtype=np.float64)
-
-    cost = (0.5 * sq_err / m
+    W2b2grad = sums[1 + hv : 1 + hv + v * (h + 1)].reshape(v, h + 1)
+    cost = (sums[0] / m
             + lambda_ / 2 * (np.sum(W1 * W1) + np.sum(W2 * W2))
-            + beta * float(np.sum(kl_divergence(rho, rho_hat))))
+            + beta * float(np.sum(kl_divergence(sparsity_param, rho_hat))))
     grad = np.empty(theta_size(v, h))
-    grad[:hv] = (W1grad / m + lambda_ * W1).ravel()
+    grad[:hv] = sums[1 : 1 + hv] / m + lambda_ * W1.ravel()
     grad[hv : 2 * hv] = (W2b2grad[:, :h] / m + lambda_ * W2).ravel()
-    grad[2 * hv : 2 * hv + h] = b1grad / m
+    grad[2 * hv : 2 * hv + h] = sums[1 + hv + v * (h + 1) :] / m
     grad[2 * hv + h :] = W2b2grad[:, h] / m
     return float(cost), grad
 
@@ -375,43 +480,60 @@ def validate_data(data, visible_size, name="data"):
     """Check data is a finite 2-D array of shape (visible_size, m); return it as an array.
 
     ``np.memmap`` inputs are checked chunk by chunk and returned unchanged, so a file
-    larger than memory is never loaded whole.
+    larger than memory is never loaded whole. A Dask array is refused: turning it into
+    one array would load all of it (:func:`sae_lib.map_reduce.validate_dask_data` checks
+    one where the two passes can take it).
     """
+    if _is_dask_array(data):
+        raise ValueError(
+            f"{name} is a Dask array; this function needs the data in memory. The objective "
+            "and train take a Dask array as it is; elsewhere pass data.compute() if it fits "
+            "in memory (or a slice of it, data[:, :n].compute())."
+        )
     if not isinstance(data, np.ndarray):
         data = np.asarray(data, dtype=float)
-    if data.ndim != 2:
-        raise ValueError(
-            f"{name} must be a 2-D array of shape (visible_size, m) = ({visible_size}, m) "
-            f"with one example per column; got an array with {data.ndim} dimension(s) and "
-            f"shape {data.shape}. For a single example x use x.reshape(-1, 1)."
-        )
-    if not np.issubdtype(data.dtype, np.number) or np.issubdtype(data.dtype, np.complexfloating):
-        raise ValueError(f"{name} must hold real numbers, got dtype {data.dtype}.")
-    if data.shape[0] != visible_size:
-        if data.shape[1] == visible_size:
-            raise ValueError(
-                f"{name} has shape {data.shape}: examples go in columns; pass data.T "
-                f"(shape {(data.shape[1], data.shape[0])}), as in the CS294A notes where "
-                "x^(i) is a column vector."
-            )
-        raise ValueError(
-            f"{name} has {data.shape[0]} rows but visible_size is {visible_size}; data "
-            f"must have shape (visible_size, m) = ({visible_size}, m)."
-        )
-    if data.shape[1] == 0:
-        raise ValueError(f"{name} has no examples (shape {data.shape}); m must be >= 1.")
+    _check_data_layout(data.shape, data.dtype, visible_size, name)
     if not np.issubdtype(data.dtype, np.floating) and not isinstance(data, np.memmap):
         data = data.astype(np.float64)  # a memmap stays on disk; chunks are converted as read
     step = max(1, 2**22 // max(1, data.shape[0]))
     for s in range(0, data.shape[1], step):
         block = data[:, s : s + step]
-        if not np.isfinite(block).all():
-            bad = np.argwhere(~np.isfinite(np.asarray(block)))[0]
-            raise ValueError(
-                f"{name} contains NaN or infinite values (first at row {bad[0]}, column "
-                f"{bad[1] + s}). Remove or impute those examples before training."
-            )
+        if not np.isfinite(block).all():     # report the first example with a bad value
+            first = np.flatnonzero(~np.isfinite(np.asarray(block).T))[0]
+            column, row = divmod(int(first), data.shape[0])
+            raise ValueError(_non_finite_message(name, row, column + s))
     return data
+
+
+def _non_finite_message(name, row, column):
+    return (f"{name} contains NaN or infinite values (first at row {row}, column {column}). "
+            "Remove or impute those examples before training.")
+
+
+def _check_data_layout(shape, dtype, visible_size, name="data"):
+    """The checks of :func:`validate_data` that need only the shape and dtype (shared with
+    :func:`sae_lib.map_reduce.validate_dask_data`, which has no values to look at yet)."""
+    if len(shape) != 2:
+        raise ValueError(
+            f"{name} must be a 2-D array of shape (visible_size, m) = ({visible_size}, m) "
+            f"with one example per column; got an array with {len(shape)} dimension(s) and "
+            f"shape {shape}. For a single example x use x.reshape(-1, 1)."
+        )
+    if not np.issubdtype(dtype, np.number) or np.issubdtype(dtype, np.complexfloating):
+        raise ValueError(f"{name} must hold real numbers, got dtype {dtype}.")
+    if shape[0] != visible_size:
+        if shape[1] == visible_size:
+            raise ValueError(
+                f"{name} has shape {shape}: examples go in columns; pass data.T "
+                f"(shape {(shape[1], shape[0])}), as in the CS294A notes where "
+                "x^(i) is a column vector."
+            )
+        raise ValueError(
+            f"{name} has {shape[0]} rows but visible_size is {visible_size}; data "
+            f"must have shape (visible_size, m) = ({visible_size}, m)."
+        )
+    if shape[1] == 0:
+        raise ValueError(f"{name} has no examples (shape {shape}); m must be >= 1.")
 
 
 def validate_theta(theta, visible_size, hidden_size):

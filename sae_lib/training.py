@@ -24,6 +24,8 @@ from .objective import (
     validate_data,
     validate_hyperparameters,
     validate_theta,
+    _DASK_CHUNK_SIZE_MESSAGE,
+    _is_dask_array,
     _positive_int,
 )
 
@@ -159,21 +161,38 @@ def _show_progress(progress, data, hidden_size, max_iter):
     return work > 1e10 and _in_notebook()
 
 
-def _prepare(data, hidden_size, lambda_, sparsity_param, beta, theta0, rng):
+def _prepare(data, hidden_size, lambda_, sparsity_param, beta, theta0, rng, chunk_size=None):
     hidden_size = _positive_int(hidden_size, "hidden_size")
     lambda_, sparsity_param, beta = validate_hyperparameters(lambda_, sparsity_param, beta)
+    if _is_dask_array(data):
+        # Shape and dtype from the metadata; the values are checked by pass 1 of every
+        # evaluation, so validating them costs no pass of its own.
+        if chunk_size is not None:
+            raise ValueError(_DASK_CHUNK_SIZE_MESSAGE)
+        from .map_reduce import validate_dask_data
+
+        if data.ndim != 2:
+            raise ValueError(f"data must be a 2-D array (visible_size, m), one example per "
+                             f"column; got a Dask array of shape {data.shape}.")
+        data = validate_dask_data(data, data.shape[0])
+        visible_size = data.shape[0]
+    else:
+        data, visible_size = _prepare_array(data)
+    if theta0 is None:
+        theta0 = initialize_parameters(hidden_size, visible_size, rng)
+    else:
+        theta0 = np.array(validate_theta(theta0, visible_size, hidden_size), dtype=np.float64)
+    return data, visible_size, hidden_size, lambda_, sparsity_param, beta, theta0
+
+
+def _prepare_array(data):
     if not isinstance(data, np.ndarray) or data.ndim != 2:
         data = np.asarray(data, dtype=float)
         if data.ndim != 2:
             raise ValueError(f"data must be a 2-D array (visible_size, m), one example per "
                              f"column; got shape {data.shape}.")
     visible_size = data.shape[0]
-    data = validate_data(data, visible_size)
-    if theta0 is None:
-        theta0 = initialize_parameters(hidden_size, visible_size, rng)
-    else:
-        theta0 = np.array(validate_theta(theta0, visible_size, hidden_size), dtype=np.float64)
-    return data, visible_size, hidden_size, lambda_, sparsity_param, beta, theta0
+    return validate_data(data, visible_size), visible_size
 
 
 # ---------------------------------------------------------------------------------------
@@ -226,7 +245,10 @@ def train(data, hidden_size, *, lambda_=1e-4, sparsity_param=0.01, beta=3.0, max
     :func:`~sae_lib.objective.initialize_parameters`); ``theta0`` starts from given
     parameters instead (warm start). ``chunk_size`` evaluates the objective in two passes
     over chunks of that many examples (for data too large for memory, e.g. an
-    ``np.memmap``). ``progress``: None shows a progress bar in a notebook for runs
+    ``np.memmap``). ``data`` may also be a ``dask.array.Array`` chunked along the
+    examples: each evaluation then runs the two passes as a map and a reduce over its
+    chunks, on the active Dask scheduler (:mod:`sae_lib.map_reduce`; ``chunk_size`` stays
+    None). ``progress``: None shows a progress bar in a notebook for runs
     expected to take over a second, True/False force it on/off (never shown outside a
     notebook). ``objective`` replaces the library's cost function by any function with
     the signature of :func:`~sae_lib.objective.sparse_autoencoder_cost` -- e.g. a buggy
@@ -242,7 +264,7 @@ def train(data, hidden_size, *, lambda_=1e-4, sparsity_param=0.01, beta=3.0, max
     Returns a :class:`TrainResult`.
     """
     data, visible_size, hidden_size, lambda_, sparsity_param, beta, theta0 = _prepare(
-        data, hidden_size, lambda_, sparsity_param, beta, theta0, rng)
+        data, hidden_size, lambda_, sparsity_param, beta, theta0, rng, chunk_size)
     max_iter = _positive_int(max_iter, "max_iter")
     if chunk_size is not None:
         chunk_size = _positive_int(chunk_size, "chunk_size")
@@ -302,7 +324,7 @@ def gradient_descent(data, hidden_size, *, alpha=1.0, lambda_=1e-4, sparsity_par
     large), with a message saying so.
     """
     data, visible_size, hidden_size, lambda_, sparsity_param, beta, theta = _prepare(
-        data, hidden_size, lambda_, sparsity_param, beta, theta0, rng)
+        data, hidden_size, lambda_, sparsity_param, beta, theta0, rng, chunk_size)
     max_iter = _positive_int(max_iter, "max_iter")
     if not (isinstance(alpha, (int, float, np.floating)) and np.isfinite(alpha) and alpha > 0):
         raise ValueError(f"alpha (learning rate) must be a positive number, got {alpha!r}.")
