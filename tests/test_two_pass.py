@@ -283,3 +283,18 @@ def test_integer_memmap_is_read_chunk_by_chunk(tmp_path):
     tracemalloc.stop()
     whole_as_float = VISIBLE * m * 8
     assert peak < whole_as_float / 10
+
+
+def test_two_passes_hold_one_chunk_at_a_time(big_memmap):
+    """The peak of two passes over many chunks is the peak of the full batch over one chunk:
+    no array of the previous chunk is alive while the next one is processed."""
+    theta = problem_theta()
+    args = (theta, VISIBLE, HIDDEN, 1e-4, 0.01, 3.0)
+    one_chunk = peak_bytes(cost_and_grad, *args, big_memmap[:, :CHUNK])      # full batch
+    many_chunks = peak_bytes(cost_and_grad, *args, big_memmap[:, :20 * CHUNK],
+                             chunk_size=CHUNK)
+    per_example = 8 * (HIDDEN + 1 + 2 * VISIBLE)          # [a2; 1], a3 and f'(z3)
+    assert one_chunk >= per_example * CHUNK
+    # the same arrays; what differs is parameter-sized (pass 1's running sum and the like)
+    assert abs(many_chunks - one_chunk) < 8 * (2 * HIDDEN * VISIBLE + HIDDEN + VISIBLE), (
+        one_chunk, many_chunks)
