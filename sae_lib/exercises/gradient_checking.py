@@ -1,5 +1,7 @@
 """Notebook 04 (gradient checking): per-block relative differences and the checkers of its
-exercises. The buggy costs it checks come from :mod:`.delta_derivation`.
+exercises -- the numerical gradient, the wrong blocks, a point that reveals a hidden bug,
+and a check along one direction. The buggy costs it checks come from
+:mod:`.delta_derivation`.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from ..gradient_check import compute_numerical_gradient as _reference_numerical_
 from ..gradient_check import format_difference, judge_difference, relative_difference
 from ..objective import sparse_autoencoder_cost, theta_size, unpack_parameters
 from .delta_derivation import PLANTED_BUGS, buggy_sparse_autoencoder_cost
-from .feedback import Feedback, as_array, call_learner, same
+from .feedback import Feedback, as_array, as_scalar, call_learner, same
 
 __all__ = [
     "BLOCKS",
@@ -18,6 +20,8 @@ __all__ = [
     "check_compute_numerical_gradient",
     "check_find_wrong_blocks",
     "check_revealing_point",
+    "check_directional_difference",
+    "directional_difference_reference",
 ]
 
 #: The parameter blocks of theta, in the order they are packed.
@@ -374,4 +378,162 @@ def check_revealing_point(theta, visible_size, hidden_size, data, kind="bias_dec
             fb.fail("at your theta the difference lies between 1e-9 and 1e-7, where a "
                     "correct gradient can land too: the check cannot tell the bug from "
                     f"the finite differences' own error. Make the bug's term larger.{hint}")
+    return fb.report()
+
+
+# --- Exercise 4: a check along one random direction --------------------------------------
+def directional_difference_reference(J, theta, v, epsilon=1e-4):
+    """Relative difference between the numerical and analytic derivative of J along v.
+
+    ``J(theta)`` returns ``(cost, grad)``. The numerical directional derivative is
+    ``n = (J(theta + eps v) - J(theta - eps v)) / (2 eps)`` (two evaluations, whatever the
+    size of theta), the analytic one ``a = grad . v``; returns ``|n - a| / |n + a|``, the
+    one-number version of :func:`sae_lib.relative_difference`. Read it like the full check.
+    """
+    theta = np.asarray(theta, dtype=float)
+    v = np.asarray(v, dtype=float)
+    n = (J(theta + epsilon * v)[0] - J(theta - epsilon * v)[0]) / (2 * epsilon)
+    a = float(np.asarray(J(theta)[1], dtype=float) @ v)
+    return relative_difference([n], [a])
+
+
+_DD_A = np.array([0.5, -0.3, 0.8, 0.2])
+_DD_THETA = np.array([0.3, -0.7, 0.15, 1.2])
+
+
+def _dd_cost(t):
+    return float(np.sum(np.exp(_DD_A * t)) + 0.5 * t[0] * t[1])
+
+
+def _dd_grad(t):
+    g = _DD_A * np.exp(_DD_A * t)
+    g[0] += 0.5 * t[1]
+    g[1] += 0.5 * t[0]
+    return g
+
+
+def _dd_cases():
+    """(label, J) pairs: the right gradient, one 1% too large, one wrong in entry 2."""
+    def right(t):
+        return _dd_cost(t), _dd_grad(t)
+
+    def scaled(t):
+        return _dd_cost(t), 1.01 * _dd_grad(t)
+
+    def one_entry(t):
+        g = _dd_grad(t)
+        g[2] += 0.3
+        return _dd_cost(t), g
+
+    return {"a correct gradient": right, "a gradient 1% too large": scaled,
+            "a gradient wrong in one entry": one_entry}
+
+
+def _dd_directions():
+    rng = np.random.default_rng(21)
+    v1, v2 = rng.standard_normal((2, _DD_THETA.size))
+    return v1 / np.linalg.norm(v1), v2 / np.linalg.norm(v2)
+
+
+def _dd_variants(J, theta, v, epsilon=1e-4):
+    """The numbers that known mistakes return, keyed by the message naming each."""
+    theta, v = np.asarray(theta, float), np.asarray(v, float)
+    j_plus, j_minus, (j0, g) = J(theta + epsilon * v)[0], J(theta - epsilon * v)[0], J(theta)
+    n = (j_plus - j_minus) / (2 * epsilon)
+    a = float(g @ v)
+    one_sided = (j_plus - j0) / epsilon
+    return [
+        (abs(n - a), "that is the absolute difference |n - a|; divide it by |n + a| so the "
+                     "result does not depend on the scale of J"),
+        (abs(n - a) / abs(a), "you divided by |a|; the series' relative difference divides by "
+                              "|n + a|, symmetric in the two numbers"),
+        (abs(2 * n - a) / abs(2 * n + a), "your numerical derivative is twice too large: "
+                                          "divide J(theta + eps v) - J(theta - eps v) by "
+                                          "2 * epsilon"),
+        (abs(-n - a) / abs(-n + a), "your numerical derivative has the wrong sign, or you "
+                                    "inverted the ratio (the two give the same number): it is "
+                                    "|n - a| / |n + a| with n = (J(theta + eps v) - "
+                                    "J(theta - eps v)) / (2 eps)"),
+        (abs(one_sided - a) / abs(one_sided + a),
+         "a one-sided difference (J(theta + eps v) - J(theta)) / eps: its error is of order "
+         "epsilon, far above a correct gradient's 1e-9; use the central difference"),
+    ]
+
+
+def check_directional_difference(directional_difference):
+    """Check ``directional_difference(J, theta, v, epsilon=1e-4)`` (``J`` returns (cost, grad)).
+
+    Expected: ``|n - a| / |n + a|`` with ``n = (J(theta + eps v)[0] - J(theta - eps v)[0]) /
+    (2 eps)`` and ``a = J(theta)[1] @ v`` -- see :func:`directional_difference_reference`.
+    Run on a small function with a right gradient, one 1% too large and one wrong in a
+    single entry, along two directions and with two epsilons; a trivial answer such as 0
+    fails the gradient that is 1% too large. Names: an absolute difference, another
+    denominator, a divisor of eps, a wrong sign (or the inverted ratio, the same number), a
+    one-sided difference, an ignored v or epsilon, an array instead of one number, the
+    (cost, grad) pair used as a number, and theta or v changed in place.
+    """
+    fb = Feedback("directional_difference")
+    cases = _dd_cases()
+    v1, v2 = _dd_directions()
+    got = {}
+    for label, J in cases.items():
+        for k, v in enumerate((v1, v2)):
+            theta, v_given = _DD_THETA.copy(), v.copy()
+            ok, value = call_learner(fb, directional_difference, J, theta, v_given, 1e-4)
+            if not ok:
+                _explain_tuple_error(fb)
+                return fb.report()
+            if not (np.array_equal(theta, _DD_THETA) and np.array_equal(v_given, v)):
+                fb.fail("your function changed theta or v in place; compute theta + epsilon * v "
+                        "as a new array")
+                return fb.report()
+            d = as_scalar(fb, value, f"{label}, direction {k + 1}")
+            if d is None:
+                fb.fail("one direction gives one number: the numerical derivative along v is a "
+                        "number, and so is grad @ v (a dot product, not grad * v)")
+                return fb.report()
+            got[label, k] = d
+    # Does it use v? Asked first, because an ignored v also gets the values wrong: the
+    # gradient wrong in one entry gives a different difference along each direction.
+    label = "a gradient wrong in one entry"
+    scaled_right = np.isclose(got["a gradient 1% too large", 0], directional_difference_reference(
+        cases["a gradient 1% too large"], _DD_THETA, v1), rtol=1e-3)
+    if scaled_right and np.isclose(got[label, 0], got[label, 1], rtol=1e-6) and not np.isclose(
+            directional_difference_reference(cases[label], _DD_THETA, v1),
+            directional_difference_reference(cases[label], _DD_THETA, v2), rtol=1e-6):
+        fb.fail("your result does not change with the direction v: nudge theta along v "
+                "(theta + epsilon * v) and take grad @ v")
+        return fb.report()
+    for label, J in cases.items():
+        for k, v in enumerate((v1, v2)):
+            expected = directional_difference_reference(J, _DD_THETA, v)
+            d = got[label, k]
+            if label == "a correct gradient":
+                if d < 1e-9:
+                    continue
+                close = lambda x, y: np.isclose(x, y, rtol=1e-2, atol=0)  # noqa: E731
+            else:
+                if np.isclose(d, expected, rtol=1e-3, atol=0):
+                    continue
+                close = lambda x, y: np.isclose(x, y, rtol=1e-3, atol=0)  # noqa: E731
+            for value, message in _dd_variants(J, _DD_THETA, v):
+                if close(d, value):
+                    fb.fail(f"{label}: {message}")
+                    return fb.report()
+            if label == "a correct gradient":
+                fb.fail(f"for a correct gradient your difference is {format_difference(d)}; "
+                        "central differences along v give below 1e-9")
+            else:
+                fb.fail(f"{label}, direction {k + 1}: expected {expected:.4g}, yours is {d:.4g}")
+            return fb.report()
+    # Does it use epsilon? With epsilon = 0.1 the truncation error of a correct gradient shows.
+    ok, value = call_learner(fb, directional_difference, cases["a correct gradient"],
+                             _DD_THETA.copy(), v1.copy(), 0.1)
+    if ok:
+        d_big = as_scalar(fb, value, "with epsilon = 0.1")
+        expected = directional_difference_reference(cases["a correct gradient"], _DD_THETA, v1,
+                                                    0.1)
+        if d_big is not None and not np.isclose(d_big, expected, rtol=0.05):
+            fb.fail("right with epsilon = 1e-4 but not with epsilon = 0.1: use the epsilon "
+                    "argument in the step and in the divisor 2 * epsilon")
     return fb.report()

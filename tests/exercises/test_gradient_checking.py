@@ -17,11 +17,14 @@ from sae_lib import (
 )
 from sae_lib.exercises import (
     BLOCKS,
+    PLANTED_BUGS,
     block_relative_differences,
     buggy_sparse_autoencoder_cost,
     check_compute_numerical_gradient,
+    check_directional_difference,
     check_find_wrong_blocks,
     check_revealing_point,
+    directional_difference_reference,
 )
 from sae_lib.objective import pack_parameters, theta_size
 
@@ -434,3 +437,101 @@ def test_revealing_point_other_kind_symmetric_point(small, capsys):
     right = sparse_autoencoder_cost(z, v, h, 1e-3, 0.1, 3.0, data)[1]
     wrong = buggy_sparse_autoencoder_cost(z, v, h, 1e-3, 0.1, 3.0, data, "swapped_denominators")
     assert np.allclose(wrong[1], right, rtol=1e-12, atol=1e-15)
+
+
+# --- exercise: a check along one direction --------------------------------------------------
+def dd_right(J, theta, v, epsilon=1e-4):
+    n = (J(theta + epsilon * v)[0] - J(theta - epsilon * v)[0]) / (2 * epsilon)
+    a = J(theta)[1] @ v
+    return abs(n - a) / abs(n + a)
+
+
+def _n_a(J, theta, v, epsilon=1e-4):
+    n = (J(theta + epsilon * v)[0] - J(theta - epsilon * v)[0]) / (2 * epsilon)
+    return n, J(theta)[1] @ v
+
+
+def dd_in_place(J, theta, v, epsilon=1e-4):
+    theta += epsilon * v
+    j_plus = J(theta)[0]
+    theta -= 2 * epsilon * v
+    n = (j_plus - J(theta)[0]) / (2 * epsilon)
+    a = J(theta + epsilon * v)[1] @ v
+    return abs(n - a) / abs(n + a)
+
+
+def dd_one_sided(J, theta, v, epsilon=1e-4):
+    n = (J(theta + epsilon * v)[0] - J(theta)[0]) / epsilon
+    a = J(theta)[1] @ v
+    return abs(n - a) / abs(n + a)
+
+
+def dd_tuples(J, theta, v, epsilon=1e-4):
+    n = (J(theta + epsilon * v) - J(theta - epsilon * v)) / (2 * epsilon)
+    return n
+
+
+def dd_ignores_v(J, theta, v, epsilon=1e-4):
+    return dd_right(J, theta, np.ones_like(v) / np.sqrt(v.size), epsilon)
+
+
+def dd_ignores_epsilon(J, theta, v, epsilon=1e-4):
+    return dd_right(J, theta, v, 1e-4)
+
+
+DIRECTIONAL_BUGS = [
+    (lambda J, t, v, e=1e-4: abs(np.subtract(*_n_a(J, t, v, e))),
+     "a gradient 1% too large: that is the absolute difference |n - a|"),
+    (lambda J, t, v, e=1e-4: abs(np.subtract(*_n_a(J, t, v, e))) / abs(_n_a(J, t, v, e)[1]),
+     "you divided by |a|"),
+    (lambda J, t, v, e=1e-4: (lambda n, a: abs(2 * n - a) / abs(2 * n + a))(*_n_a(J, t, v, e)),
+     "your numerical derivative is twice too large"),
+    (lambda J, t, v, e=1e-4: (lambda n, a: abs(-n - a) / abs(-n + a))(*_n_a(J, t, v, e)),
+     "your numerical derivative has the wrong sign, or you inverted the ratio"),
+    (lambda J, t, v, e=1e-4: (lambda n, a: abs(n + a) / abs(n - a))(*_n_a(J, t, v, e)),
+     "your numerical derivative has the wrong sign, or you inverted the ratio"),
+    (dd_one_sided, "a correct gradient: a one-sided difference"),
+    (dd_ignores_v, "your result does not change with the direction v"),
+    (dd_ignores_epsilon, "right with epsilon = 1e-4 but not with epsilon = 0.1"),
+    (lambda J, t, v, e=1e-4: np.abs(_n_a(J, t, v, e)[0] - J(t)[1] * v),
+     "one direction gives one number"),
+    (dd_tuples, "here J(theta) returns a pair (cost, grad)"),
+    (dd_in_place, "your function changed theta or v in place"),
+    (lambda J, t, v, e=1e-4: 0.0, "a gradient 1% too large, direction 1: expected 0.004975, "
+                                  "yours is 0"),
+    (lambda J, t, v, e=1e-4: None, "returned None"),
+    (lambda J, t, v, e=1e-4: (_ for _ in ()).throw(NotImplementedError), "not implemented yet"),
+]
+
+
+def test_directional_checker_passes_correct_functions(capsys):
+    assert check_directional_difference(dd_right) is True
+    assert check_directional_difference(directional_difference_reference) is True
+    assert "✓ directional_difference: all checks passed." in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("fn, message", DIRECTIONAL_BUGS)
+def test_directional_checker_names_each_mistake(fn, message, capsys):
+    assert check_directional_difference(fn) is False
+    out = capsys.readouterr().out
+    assert out.startswith("✗ directional_difference")
+    assert message in out
+
+
+def test_one_random_direction_sees_every_planted_bug_but_small_ones_vary():
+    # What notebook 04's Exercise 4 solution shows: along 20 random directions the correct
+    # cost stays below 1e-9 and every planted bug is above 1e-7 in the median.
+    v, h = 6, 3
+    rng = np.random.default_rng(8)
+    data = rng.uniform(0.1, 0.9, size=(v, 7))
+    theta = rng.normal(0, 0.5, size=theta_size(v, h))
+    directions = rng.standard_normal((20, theta.size))
+    directions /= np.linalg.norm(directions, axis=1, keepdims=True)
+
+    def median(J):
+        return np.median([directional_difference_reference(J, theta, d) for d in directions])
+
+    assert median(lambda t: sparse_autoencoder_cost(t, v, h, 1e-3, 0.1, 3.0, data)) < 1e-9
+    for kind in PLANTED_BUGS:
+        assert median(lambda t, k=kind: buggy_sparse_autoencoder_cost(
+            t, v, h, 1e-3, 0.1, 3.0, data, k)) > 1e-7, kind
