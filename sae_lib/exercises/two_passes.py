@@ -5,6 +5,7 @@ full batch's memory; a chunk size for a memory budget).
 
 from __future__ import annotations
 
+import os as _os
 import tracemalloc as _tracemalloc
 
 import numpy as np
@@ -17,6 +18,8 @@ from .feedback import Feedback, call_learner
 __all__ = [
     "peak_traced_memory",
     "peak_traced_memory_on_workers",
+    "available_memory",
+    "folder_in_memory",
     "ColumnReader",
     "check_rho_hat_in_chunks",
     "check_full_batch_memory_prediction",
@@ -86,6 +89,70 @@ def _traced_peak():
 def _stop_tracing_if_started(started, dask_worker=None):
     if dask_worker is not None and not started.get(dask_worker.address, True):
         _tracemalloc.stop()
+
+
+def available_memory():
+    """Bytes of memory this process can still take without swapping or being killed, or
+    None where that cannot be read (then assume little).
+
+    Linux: ``MemAvailable`` from /proc/meminfo, lowered to the container's limit minus its
+    usage where a cgroup limits memory (Docker, Binder: /proc/meminfo shows the host's
+    memory there). Elsewhere: free pages times the page size, from ``os.sysconf``.
+    """
+    return _available_memory()
+
+
+_CGROUP_FILES = (("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory.current"),        # v2
+                 ("/sys/fs/cgroup/memory/memory.limit_in_bytes",                       # v1
+                  "/sys/fs/cgroup/memory/memory.usage_in_bytes"))
+
+
+def _available_memory(meminfo="/proc/meminfo", cgroup_files=_CGROUP_FILES):
+    available = None
+    try:
+        with open(meminfo) as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except OSError:
+        pass
+    if available is None:
+        try:
+            available = _os.sysconf("SC_AVPHYS_PAGES") * _os.sysconf("SC_PAGE_SIZE")
+        except (AttributeError, ValueError, OSError):
+            return None
+    for limit_file, usage_file in cgroup_files:
+        try:
+            with open(limit_file) as f:
+                limit = f.read().strip()
+            with open(usage_file) as f:
+                usage = int(f.read().strip())
+        except (OSError, ValueError):
+            continue
+        if limit.isdigit() and int(limit) < 2**60:          # "max" or a huge number: no limit
+            available = min(available, max(0, int(limit) - usage))
+        break
+    return available
+
+
+def folder_in_memory(path, mounts="/proc/mounts"):
+    """True if ``path`` lies on a file system held in RAM (tmpfs, ramfs), False if not, None
+    where that cannot be told (no /proc/mounts: macOS, Windows -- whose temporary folders
+    are on disk)."""
+    try:
+        with open(mounts) as f:
+            mounts = [line.split()[1:3] for line in f if len(line.split()) >= 3]
+    except OSError:
+        return None
+    path = _os.path.realpath(path)
+    best, fstype = "", None
+    for point, kind in mounts:
+        point = point.replace("\\040", " ")
+        inside = path == point or path.startswith(point.rstrip("/") + "/")
+        if inside and len(point) >= len(best):
+            best, fstype = point, kind
+    return None if fstype is None else fstype in ("tmpfs", "ramfs")
 
 
 class ColumnReader:

@@ -399,3 +399,34 @@ def test_peak_traced_memory_on_workers_sees_what_a_worker_allocates():
         assert list(peaks) == list(client.scheduler_info()["workers"])
         assert 16_000_000 <= min(peaks.values()) < 20_000_000
         assert not tracemalloc.is_tracing()            # tracing stopped where it was started
+
+
+# --- available_memory and folder_in_memory (the notebook's guards) ----------------------------
+def test_available_memory_reads_meminfo_and_respects_a_container_limit(tmp_path):
+    from sae_lib.exercises import available_memory
+    from sae_lib.exercises.two_passes import _available_memory
+
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal:       16000000 kB\nMemAvailable:    8000000 kB\n")
+    limit, usage = tmp_path / "memory.max", tmp_path / "memory.current"
+    assert _available_memory(meminfo, ()) == 8_000_000 * 1024
+    limit.write_text("2147483648\n")                       # Binder: 2 GiB for the container
+    usage.write_text("1000000000\n")
+    assert _available_memory(meminfo, ((limit, usage),)) == 2147483648 - 1000000000
+    limit.write_text("max\n")                               # cgroup v2 without a limit
+    assert _available_memory(meminfo, ((limit, usage),)) == 8_000_000 * 1024
+    real = available_memory()
+    assert real is None or 0 <= real < 2**50
+
+
+def test_folder_in_memory_finds_the_file_system_of_a_path(tmp_path):
+    from sae_lib.exercises import folder_in_memory
+
+    mounts = tmp_path / "mounts"
+    mounts.write_text("/dev/vda / ext4 rw 0 0\ntmpfs /tmp tmpfs rw 0 0\n"
+                      "/dev/vdb /tmp/disk\\040space ext4 rw 0 0\n")
+    assert folder_in_memory("/tmp/sae07_x", mounts) is True
+    assert folder_in_memory("/home/learner", mounts) is False
+    assert folder_in_memory("/tmp/disk space/sae07", mounts) is False
+    assert folder_in_memory("/tmpfoo", mounts) is False
+    assert folder_in_memory("/x", tmp_path / "no-such-file") is None
