@@ -18,11 +18,19 @@ from ..objective import pack_parameters as _pack
 from ..objective import sigmoid as _sigmoid
 from ..objective import sparse_autoencoder_cost as _cost
 from ..objective import unpack_parameters as _unpack
-from .feedback import Feedback, call_learner
+from .feedback import Feedback, as_scalar, call_learner
 
-__all__ = ["loop_sparse_autoencoder_cost", "check_vectorized_cost", "check_rho_for_digits"]
+__all__ = ["ON_THRESHOLD", "check_fewest_units", "check_rho_for_digits", "check_vectorized_cost",
+           "check_distinct_filters", "distinct_filters", "ink_coverage",
+           "loop_sparse_autoencoder_cost", "units_by_digit"]
 
 _SIZES = (50, 150)        # numbers of examples at which the vectorisation check counts steps
+
+#: The activation above which notebook 08 calls a sigmoid unit "on". Sigmoid units have no
+#: true zero (f(z) > 0 for every z), so any such threshold is a choice, not a property of
+#: the model; 0.5 -- "more on than off", f(z) > 0.5 exactly when z > 0 -- is the one used
+#: here, and the notebook shows how the counts move when it changes.
+ON_THRESHOLD = 0.5
 
 
 def loop_sparse_autoencoder_cost(theta, visible_size, hidden_size, lambda_, sparsity_param,
@@ -413,10 +421,12 @@ def check_rho_for_digits(rho):
 
     Trains 49 hidden units on the 1797 digits (lambda_ = 3e-3, beta = 3, 150 L-BFGS
     iterations, seed 0; a second or two) and reports what the code does: how many units
-    never switch on (a2 > 0.5 for no digit), how many are on for a typical digit, and the
+    never pass a2 = 0.5 for any digit, how many pass it for a typical digit, and the
     reconstruction error against that of always answering the average digit. Accepted
-    when at most 10% of the units are silent (the code is used) and at most 15% are on for
-    the average digit (the code is sparse).
+    when at most 10% of the units are silent (the code is used) and at most 15% pass 0.5
+    for the average digit (the code is sparse). 0.5 is :data:`ON_THRESHOLD`: sigmoid units
+    have no true zero, so any "on" threshold is a choice; notebook 08 shows how the counts
+    move with it.
     """
     from ..data import load_digits
     from ..training import train
@@ -439,25 +449,296 @@ def check_rho_for_digits(rho):
     res = train(data, h, lambda_=3e-3, sparsity_param=rho, beta=3.0, max_iter=150, rng=0,
                 progress=False)
     a2 = res.hidden_activations(data)
-    on = a2 > 0.5
+    on = a2 > ON_THRESHOLD
     silent = int(np.sum(~on.any(axis=1)))
     per_digit = float(on.sum(axis=0).mean())
     err = 0.5 * np.sum((res.reconstruct(data) - data) ** 2) / data.shape[1]
     mean_err = 0.5 * np.sum((data - data.mean(axis=1, keepdims=True)) ** 2) / data.shape[1]
-    print(f"rho = {rho:g}: {silent} of {h} units never switch on (a2 > 0.5); "
-          f"{per_digit:.2g} units on for the average digit; reconstruction error "
+    print(f"rho = {rho:g}: {silent} of {h} units never pass a2 = {ON_THRESHOLD}; "
+          f"{per_digit:.2g} units past it for the average digit; reconstruction error "
           f"{err:.3g} (always answering the average digit: {mean_err:.3g}).")
     if silent > 0.1 * h:
-        msg = (f"{silent} of the {h} units never switch on for any digit: rho = {rho:g} is "
-               "too small for these images. The penalty holds every unit near rho on "
-               "average, and a digit covers about a third of the picture: a unit that fires "
-               "for a stroke fires for many digits, so its average cannot stay that low")
+        msg = (f"{silent} of the {h} units never pass a2 = {ON_THRESHOLD} for any digit: "
+               f"rho = {rho:g} is too small for these digits. The penalty holds every unit's "
+               "average activation near rho, but a unit that answers one kind of digit is "
+               "active on about a tenth of all digits (each kind is a tenth of the data), so "
+               "its average cannot stay that low")
         if err > 0.95 * mean_err:
             msg += ("; the code carries almost nothing -- the reconstruction is no better "
                     "than the average digit")
         fb.fail(msg)
     elif per_digit > 0.15 * h:
-        fb.fail(f"{per_digit:.2g} of {h} units ({per_digit / h:.0%}) are on for the average "
+        fb.fail(f"{per_digit:.2g} of {h} units ({per_digit / h:.0%}) pass a2 = {ON_THRESHOLD} "
+                "for the average "
                 f"digit: with rho = {rho:g} the code is no longer sparse. The error is low, but "
                 "each unit no longer stands for one part of a digit")
     return fb.report()
+
+
+# ---------------------------------------------------------------------------------------
+# What the digit units are
+# ---------------------------------------------------------------------------------------
+def ink_coverage(W1, data, top_indices, ink_above=0.5):
+    """How much of the ink of its top examples each unit's filter wants: (hidden_size,).
+
+    ``W1`` (hidden_size, visible_size), one filter per row; ``data`` (visible_size, m) with
+    values in [0, 1], one digit per column; ``top_indices`` (hidden_size, k), the columns
+    of ``data`` that activate each unit most (:func:`sae_lib.features.top_activating`).
+    A pixel is ink when its value exceeds ``ink_above``; the filter wants a pixel when its
+    weight there is positive (ink there raises z_j = W1[j] @ x + b1[j]). For unit j the
+    result is
+
+        (ink pixels of its k top digits where W1[j] > 0) / (ink pixels of those digits),
+
+    pooled over the k digits. A unit that detects one stroke wants the ink of that stroke
+    and is indifferent or negative elsewhere: a fraction of the ink. A template of a whole
+    digit wants nearly all of it.
+    """
+    W1 = np.asarray(W1, dtype=float)
+    data = np.asarray(data, dtype=float)
+    top = np.asarray(top_indices)
+    if W1.ndim != 2 or data.ndim != 2 or W1.shape[1] != data.shape[0]:
+        raise ValueError(f"W1 must be (hidden_size, visible_size) and data (visible_size, m) "
+                         f"with the same visible_size; got W1 {W1.shape} and data "
+                         f"{data.shape} (pass result.W1 and the digits, one per column)")
+    if (top.ndim != 2 or top.shape[0] != W1.shape[0]
+            or not np.issubdtype(top.dtype, np.integer)):
+        raise ValueError(f"top_indices must be an integer array (hidden_size, k) = "
+                         f"({W1.shape[0]}, k), as top_activating returns; got "
+                         f"{top.dtype} {top.shape}")
+    if top.size and (top.min() < 0 or top.max() >= data.shape[1]):
+        raise ValueError(f"top_indices must be column indices of data, 0..{data.shape[1] - 1}; "
+                         f"got values from {top.min()} to {top.max()}")
+    ink = data[:, top] > ink_above                       # (visible, hidden, k)
+    wanted = (W1.T > 0)[:, :, None] & ink
+    n_ink = ink.sum(axis=(0, 2))
+    if np.any(n_ink == 0):
+        raise ValueError(f"some units' top examples have no pixel above ink_above = "
+                         f"{ink_above}; choose a lower ink_above (data in [0, 1] expected)")
+    return wanted.sum(axis=(0, 2)) / n_ink
+
+
+def units_by_digit(top_indices, labels, n_classes=10):
+    """The digit each unit belongs to, by majority of its top examples' labels.
+
+    ``top_indices`` (hidden_size, k) as :func:`sae_lib.features.top_activating` returns;
+    ``labels`` (m,) the digit of every example. Returns ``(digit, share)``, each
+    (hidden_size,): the most common label among unit j's k top examples (ties: the
+    smaller digit) and the share of the k that carry it. A unit belongs to a digit when
+    more than half of its top examples are that digit (``share > 0.5``); ``digit`` is -1
+    for units that belong to none.
+    """
+    top = np.asarray(top_indices)
+    labels = np.asarray(labels)
+    if top.ndim != 2 or not np.issubdtype(top.dtype, np.integer):
+        raise ValueError(f"top_indices must be an integer array (hidden_size, k); got "
+                         f"{top.dtype} {top.shape}")
+    if labels.ndim != 1 or (top.size and top.max() >= labels.size):
+        raise ValueError(f"labels must be one label per example, shape (m,), with m above "
+                         f"every top index; got shape {labels.shape}")
+    counts = np.stack([np.bincount(labels[row], minlength=n_classes) for row in top])
+    digit = counts.argmax(axis=1)
+    share = counts.max(axis=1) / top.shape[1]
+    return np.where(share > 0.5, digit, -1), share
+
+
+def check_fewest_units(answer, model, data, labels, k=9):
+    """Exercise 3 of notebook 08: which digit has the fewest units of its own, and how many?
+
+    ``answer``: a pair ``(digit, n_units)``. A unit belongs to a digit when more than half
+    of its ``k`` top-activating examples are that digit (:func:`units_by_digit`), as the
+    learner reads it off the feature browser's cards. Accepted when ``digit`` is one of the
+    digits with the fewest units and ``n_units`` is their number. The report then names the
+    units that respond most to that digit on average -- which digits they belong to says
+    what the digit is drawn with.
+    """
+    from ..features import top_activating
+
+    fb = Feedback("fewest units")
+    if answer is None:
+        fb.fail("not answered yet: set fewest = (digit, number of units whose top nine are "
+                "mostly that digit)")
+        return fb.report()
+    if (not isinstance(answer, (tuple, list)) or len(answer) != 2
+            or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                       for v in answer)):
+        fb.fail(f"answer with a pair of whole numbers (digit, n_units), e.g. (5, 3); got "
+                f"{answer!r}")
+        return fb.report()
+    digit, n_units = int(answer[0]), int(answer[1])
+    if not 0 <= digit <= 9:
+        fb.fail(f"the digit must be 0..9, got {digit}")
+        return fb.report()
+    labels = np.asarray(labels)
+    owner, _ = units_by_digit(top_activating(model, data, k=k), labels)
+    per_digit = np.bincount(owner[owner >= 0], minlength=10)
+    fewest = int(per_digit.min())
+    losers = [int(d) for d in np.flatnonzero(per_digit == fewest)]
+    mine = [int(j) for j in np.flatnonzero(owner == digit)]
+    if digit not in losers:
+        fb.fail(f"the {digit} has {per_digit[digit]} unit(s) of its own "
+                f"(units {', '.join(map(str, mine))}); some digit has fewer -- keep browsing, "
+                "and count for each unit the digit that makes up most of its top nine")
+        return fb.report()
+    if n_units != fewest:
+        fb.fail(f"the {digit} is right, but it has {fewest} unit(s) of its own, not "
+                f"{n_units}: a unit belongs to a digit when more than half (5 or more) of "
+                f"its top {k} examples are that digit")
+        return fb.report()
+    a2 = model.hidden_activations(data)
+    mean_on_digit = a2[:, labels == digit].mean(axis=1)
+    best = np.argsort(mean_on_digit)[::-1][:3]
+    used = ", ".join(f"unit {j} (" + (f"a {owner[j]}-unit" if owner[j] >= 0 else "no digit's")
+                     + ")" for j in best)
+    others = [d for d in losers if d != digit]
+    print(f"The {digit} has {fewest} unit(s) of its own"
+          + (f" (so do the {', '.join(map(str, others))})" if others else "")
+          + (f"; every other digit has at least {int(np.sort(per_digit)[len(losers)])}"
+             if len(losers) < 10 else "")
+          + f". The units most active on the {digit}s, on average: {used}.")
+    return fb.report()
+
+
+def distinct_filters(W1, threshold=0.95):
+    """How many different filters the rows of ``W1`` hold: the number of groups of twins.
+
+    Two units are twins when the cosine similarity of their filters (rows of W1) exceeds
+    ``threshold``; a group is every unit linked to another by a chain of twins (the
+    connected components of the "twin" graph). ``W1`` (hidden_size, visible_size).
+    Returns ``(n_groups, group)``: the count and, per unit, the index of its group
+    (0..n_groups-1, numbered in order of each group's first unit).
+    """
+    W1 = np.asarray(W1, dtype=float)
+    if W1.ndim != 2 or W1.shape[0] == 0:
+        raise ValueError(f"W1 must be (hidden_size, visible_size), one filter per row; got "
+                         f"shape {W1.shape}")
+    norms = np.linalg.norm(W1, axis=1)
+    if np.any(norms == 0):
+        raise ValueError("a filter is all zeros: its cosine similarity is undefined")
+    if not -1 < threshold < 1:
+        raise ValueError(f"threshold is a cosine similarity, between -1 and 1; got {threshold}")
+    unit = W1 / norms[:, None]
+    group = _components(unit @ unit.T > threshold)
+    return int(group.max()) + 1, group
+
+
+def _filters_case(rng, groups, visible=16, noise=0.02):
+    """Filters made of ``groups`` (list of group sizes) near-copies of random directions."""
+    rows = []
+    for size in groups:
+        base = rng.normal(size=visible)
+        for _ in range(size):
+            rows.append(base + noise * np.linalg.norm(base) * rng.normal(size=visible)
+                        / np.sqrt(visible))
+    return np.array(rows)
+
+
+def check_distinct_filters(count_distinct):
+    """Exercise 4 of notebook 08: ``count_distinct(W1, threshold)`` -> number of groups.
+
+    Runs the learner's function on made-up filter banks whose answer is known and which
+    tell the usual mistakes apart: dot products instead of cosines (filters of different
+    lengths), |cos| instead of cos (a filter and its negative are not twins), counting
+    twin pairs instead of groups, subtracting the pairs from the number of units, and
+    grouping without chains (A twin of B, B twin of C, A and C below the threshold: one
+    group). A mistake is named when the learner's answers match that variant's on every
+    bank.
+    """
+    fb = Feedback("count_distinct")
+    rng = np.random.default_rng(80)
+    cases = []
+    # 1. three groups (3 + 2 + 1) with very different norms
+    W = _filters_case(rng, [3, 2, 1])
+    W *= np.array([1, 40, 0.02, 5, 0.1, 300])[:, None]
+    cases.append((W, 0.95, "three groups of sizes 3, 2, 1, filters of very different lengths"))
+    # 2. a filter, its negative, and a filter orthogonal to both (short: dot products small)
+    base = rng.normal(size=16)
+    base *= 0.5 / np.linalg.norm(base)
+    other = rng.normal(size=16)
+    other -= (other @ base) / (base @ base) * base
+    other *= 0.5 / np.linalg.norm(other)
+    cases.append((np.array([base, -base, other]), 0.95,
+                  "a filter, its negative and a third filter"))
+    # 3. a chain: cos(A, B) and cos(B, C) above 0.9, cos(A, C) below it
+    e = np.eye(16)
+    angle = np.deg2rad(20)
+    W = np.array([e[0], np.cos(angle) * e[0] + np.sin(angle) * e[1],
+                  np.cos(2 * angle) * e[0] + np.sin(2 * angle) * e[1], e[5]])
+    cases.append((W, 0.9, "a chain A-B-C of twins 20 degrees apart (A and C: 40 degrees) and "
+                          "one more"))
+    # 4. all different
+    cases.append((rng.normal(size=(7, 16)), 0.95, "seven unrelated random filters"))
+
+    def cosines(W):
+        unit = W / np.linalg.norm(W, axis=1, keepdims=True)
+        return unit @ unit.T
+
+    def pairs(W, thr):
+        return int(np.sum(cosines(W)[np.triu_indices(len(W), 1)] > thr))
+
+    variants = [
+        (lambda W, thr: _count_groups(W @ W.T > thr),
+         "you compared dot products W1 @ W1.T, not cosines: divide each filter by its "
+         "length first"),
+        (lambda W, thr: _count_groups(np.abs(cosines(W)) > thr),
+         "you used |cos|: a filter and its negative respond to opposite inputs; they are not "
+         "twins"),
+        (pairs, "you counted twin pairs; count groups (units linked by chains of twins are "
+                "one group)"),
+        (lambda W, thr: len(W) - pairs(W, thr),
+         "you subtracted the twin pairs from the number of units; a group of three twins has "
+         "three pairs but only two extra units"),
+        (lambda W, thr: _count_groups_no_chain(cosines(W) > thr),
+         "you put each unit with a group's first unit only; a twin of a twin belongs to the "
+         "same group (follow the chains)"),
+    ]
+    got = []
+    for W, thr, what in cases:
+        ok, value = call_learner(fb, count_distinct, W.copy(), thr)
+        if not ok:
+            return fb.report()
+        value = as_scalar(fb, value, what)
+        if value is None:
+            return fb.report()
+        got.append(value)
+    expected = [distinct_filters(W, thr)[0] for W, thr, _ in cases]
+    for (_, thr, what), g, e in zip(cases, got, expected):
+        if g != e:
+            fb.fail(f"{what} (threshold {thr}): expected {e} group(s), yours {g:g}")
+    if got != expected:
+        for variant, message in variants:
+            if [variant(W, thr) for W, thr, _ in cases] == got:
+                fb.fail(message)
+                break
+    return fb.report()
+
+
+def _components(linked):
+    """Group labels (0, 1, ... in order of first member) of the connected components of a
+    boolean adjacency matrix: units linked by a chain of True entries share a label."""
+    group = np.full(len(linked), -1)
+    n = 0
+    for start in range(len(linked)):
+        if group[start] >= 0:
+            continue
+        group[start], todo = n, [start]
+        while todo:
+            j = todo.pop()
+            for i in np.flatnonzero(linked[j] & (group < 0)):
+                group[i] = n
+                todo.append(i)
+        n += 1
+    return group
+
+
+def _count_groups(linked):
+    return int(_components(linked).max()) + 1
+
+
+def _count_groups_no_chain(linked):
+    """Greedy grouping: each unit joins the first earlier group leader it is linked to."""
+    leaders = []
+    for j in range(len(linked)):
+        if not any(linked[j, leader] for leader in leaders):
+            leaders.append(j)
+    return len(leaders)

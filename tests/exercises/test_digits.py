@@ -1,5 +1,6 @@
-"""Notebook 08's section of sae_lib.exercises: the loop version of the objective and the
-checkers of the vectorisation exercise and of the choice of rho for the digits.
+"""Notebook 08's section of sae_lib.exercises: the loop version of the objective, the
+measures of what the digit units are (ink coverage, units by digit, distinct filters) and the
+checkers of the four exercises.
 
 Each checker passes a correct answer, names each planted mistake, and never raises.
 """
@@ -17,9 +18,15 @@ from sae_lib import (
     unpack_parameters,
 )
 from sae_lib.exercises import (
+    ON_THRESHOLD,
+    check_distinct_filters,
+    check_fewest_units,
     check_rho_for_digits,
     check_vectorized_cost,
+    distinct_filters,
+    ink_coverage,
     loop_sparse_autoencoder_cost,
+    units_by_digit,
 )
 from sae_lib.objective import initialize_parameters
 
@@ -316,14 +323,15 @@ def test_vectorized_cost_counting_leaves_no_trace_or_profile_function_behind():
 def test_rho_for_digits_accepts_ufldl_choice_and_reports_measurements(capsys):
     ok, out = verdict(capsys, check_rho_for_digits, 0.1)
     assert ok is True
-    assert "rho = 0.1:" in out and "units never switch on" in out
+    assert "rho = 0.1:" in out and f"units never pass a2 = {ON_THRESHOLD}" in out
     assert "✓ rho for digits" in out
 
 
 def test_rho_for_digits_too_small_silences_the_code(capsys):
     ok, out = verdict(capsys, check_rho_for_digits, 0.01)
     assert ok is False
-    assert "49 of the 49 units never switch on" in out
+    assert "49 of the 49 units never pass a2 = 0.5 for any digit" in out
+    assert "a unit that answers one kind of digit is active on about a tenth" in out
     assert "no better than the average digit" in out
 
 
@@ -343,3 +351,205 @@ def test_rho_for_digits_rejects_non_answers(capsys, answer, words):
     ok, out = verdict(capsys, check_rho_for_digits, answer)
     assert ok is False
     assert words in out
+
+
+# --- what the units are: ink coverage, units by digit -------------------------------------------
+def test_ink_coverage_counts_the_ink_where_the_filter_is_positive():
+    # two 4-pixel "digits": ink on pixels 0, 1 (digit 0) and on 1, 2, 3 (digit 1)
+    data = np.array([[1.0, 0.0], [0.9, 0.8], [0.1, 0.7], [0.0, 0.6]])
+    W1 = np.array([[1.0, 2.0, -1.0, -1.0],       # wants pixels 0, 1
+                   [-1.0, 0.5, 0.5, 0.5]])       # wants pixels 1, 2, 3
+    top = np.array([[0, 1], [1, 0]])
+    # unit 0: ink of both digits = {0, 1} + {1, 2, 3} = 5 pixels, wanted: 0, 1 and 1 -> 3 of 5
+    # unit 1: same 5 ink pixels, wanted: 1, 2, 3 and 1 -> 4 of 5
+    np.testing.assert_allclose(ink_coverage(W1, data, top), [3 / 5, 4 / 5])
+    # the ink threshold is respected: with ink_above = 0.75 the ink is pixels 0, 1 of digit 0
+    # and pixel 1 of digit 1 -- unit 0 wants all 3, unit 1 wants pixel 1 twice: 2 of 3
+    np.testing.assert_allclose(ink_coverage(W1, data, top, ink_above=0.75), [3 / 3, 2 / 3])
+
+
+def test_ink_coverage_of_a_whole_digit_template_beats_a_stroke():
+    data, labels = load_digits()
+    zeros = np.flatnonzero(labels == 0)[:9]
+    template = data[:, labels == 0].mean(axis=1) - data.mean(axis=1)
+    stroke = np.where(np.arange(64) < 24, template, -1.0)      # the top three rows only
+    cover = ink_coverage(np.stack([template, stroke]), data, np.stack([zeros, zeros]))
+    assert cover[0] > 0.8 and cover[1] < 0.5, cover
+
+
+@pytest.mark.parametrize("W1, data, top, words", [
+    (np.ones((3, 5)), np.ones((4, 10)), np.zeros((3, 2), int), "same visible_size"),
+    (np.ones((3, 4)), np.ones((4, 10)), np.zeros((2, 2), int), "(3, k)"),
+    (np.ones((3, 4)), np.ones((4, 10)), np.zeros((3, 2)), "integer array"),
+    (np.ones((3, 4)), np.ones((4, 10)), np.full((3, 2), 10), "column indices of data"),
+    (np.ones((3, 4)), np.zeros((4, 10)), np.zeros((3, 2), int), "no pixel above ink_above"),
+])
+def test_ink_coverage_rejects_bad_input(W1, data, top, words):
+    with pytest.raises(ValueError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        ink_coverage(W1, data, top)
+
+
+def test_units_by_digit_takes_the_majority_of_more_than_half():
+    labels = np.array([0, 0, 0, 1, 1, 2, 2, 2, 2])
+    top = np.array([[0, 1, 2],          # all 0s
+                    [0, 3, 4],          # two 1s of three: belongs to 1
+                    [0, 3, 5],          # 0, 1, 2: no majority
+                    [5, 6, 7]])         # all 2s
+    digit, share = units_by_digit(top, labels)
+    np.testing.assert_array_equal(digit, [0, 1, -1, 2])
+    np.testing.assert_allclose(share, [1, 2 / 3, 1 / 3, 1])
+    with pytest.raises(ValueError, match="integer array"):
+        units_by_digit(top.astype(float), labels)
+    with pytest.raises(ValueError, match="one label per example"):
+        units_by_digit(top, labels[:4])
+
+
+# --- Exercise 3: the digit with the fewest units ---------------------------------------------
+class PlantedModel:
+    """A stand-in for a trained model: unit j is most active on the digits of one kind,
+    chosen per unit, so the units per digit are known."""
+
+    def __init__(self, labels, unit_digits, W1=None):
+        self.labels = np.asarray(labels)
+        self.unit_digits = list(unit_digits)
+        h = len(self.unit_digits)
+        self.W1 = np.ones((h, 4)) if W1 is None else W1
+        self.W2 = self.W1.T.copy()
+
+    def hidden_activations(self, data):
+        m = data.shape[1]
+        a2 = np.full((len(self.unit_digits), m), 0.05)
+        ramp = np.linspace(0.9, 0.5, m)                  # distinct values, no ties
+        for j, d in enumerate(self.unit_digits):
+            if d >= 0:
+                a2[j, self.labels == d] = ramp[self.labels == d]
+        return a2
+
+
+@pytest.fixture
+def planted():
+    labels = np.repeat(np.arange(10), 12)                 # 12 digits of each kind
+    data = np.zeros((4, labels.size))
+    # units per digit: 0:3, 1:2, 2:2, 3:1, 4:2, 5:2, 6:2, 7:2, 8:0, 9:2
+    unit_digits = [0, 0, 0, 1, 1, 2, 2, 3, 4, 4, 5, 5, 6, 6, 7, 7, 9, 9]
+    return PlantedModel(labels, unit_digits), data, labels
+
+
+def test_fewest_units_accepts_the_digit_and_its_count(capsys, planted):
+    model, data, labels = planted
+    ok, out = verdict(capsys, check_fewest_units, (8, 0), model, data, labels)
+    assert ok is True, out
+    assert "The 8 has 0 unit(s) of its own; every other digit has at least 1." in out
+    assert "✓ fewest units" in out
+
+
+@pytest.mark.parametrize("answer, words", [
+    ((3, 1), "the 3 has 1 unit(s) of its own (units 7); some digit has fewer"),
+    ((0, 3), "the 0 has 3 unit(s) of its own (units 0, 1, 2)"),
+    ((8, 1), "the 8 is right, but it has 0 unit(s) of its own, not 1"),
+    (None, "not answered yet"),
+    (8, "answer with a pair of whole numbers (digit, n_units)"),
+    ((8.0, 0), "answer with a pair of whole numbers"),
+    ((True, 0), "answer with a pair of whole numbers"),
+    ((11, 0), "the digit must be 0..9"),
+])
+def test_fewest_units_names_what_is_wrong(capsys, planted, answer, words):
+    model, data, labels = planted
+    ok, out = verdict(capsys, check_fewest_units, answer, model, data, labels)
+    assert ok is False
+    assert words in out, out
+
+
+def test_fewest_units_accepts_any_of_tied_digits(capsys, planted):
+    model, data, labels = planted
+    model.unit_digits[7] = 9                     # the 3 loses its unit: 3 and 8 have none
+    for answer in [(3, 0), (8, 0)]:
+        ok, out = verdict(capsys, check_fewest_units, answer, model, data, labels)
+        assert ok is True, out
+    assert "so do the 8" not in out and "(so do the 3)" in out
+
+
+# --- Exercise 4: distinct filters ---------------------------------------------------------------
+def test_distinct_filters_groups_chains_of_twins_by_cosine():
+    e = np.eye(6)
+    a = np.deg2rad(20)
+    W1 = np.array([e[0], 5 * (np.cos(a) * e[0] + np.sin(a) * e[1]),     # twin of 0 (cos 0.94)
+                   np.cos(2 * a) * e[0] + np.sin(2 * a) * e[1],         # twin of 1, not of 0
+                   -e[0],                                               # the negative: no twin
+                   0.01 * e[3]])
+    n, group = distinct_filters(W1, 0.9)
+    assert n == 3
+    np.testing.assert_array_equal(group, [0, 0, 0, 1, 2])
+    assert distinct_filters(W1, 0.95)[0] == 5
+    for bad, words in [(np.zeros((2, 3)), "all zeros"), (np.ones(3), "one filter per row")]:
+        with pytest.raises(ValueError, match=words):
+            distinct_filters(bad)
+    with pytest.raises(ValueError, match="between -1 and 1"):
+        distinct_filters(W1, 1.5)
+
+
+def _cosines(W):
+    u = W / np.linalg.norm(W, axis=1, keepdims=True)
+    return u @ u.T
+
+
+def _components(linked):
+    n, seen, count = len(linked), set(), 0
+    for s in range(n):
+        if s in seen:
+            continue
+        count += 1
+        todo = [s]
+        seen.add(s)
+        while todo:
+            j = todo.pop()
+            for i in range(n):
+                if linked[j, i] and i not in seen:
+                    seen.add(i)
+                    todo.append(i)
+    return count
+
+
+def _pairs(W, t):
+    c = _cosines(W)
+    return int(np.sum(c[np.triu_indices(len(W), 1)] > t))
+
+
+def _greedy(W, t):
+    c, leaders = _cosines(W), []
+    for j in range(len(W)):
+        if not any(c[j, k] > t for k in leaders):
+            leaders.append(j)
+    return len(leaders)
+
+
+def test_distinct_filters_checker_accepts_a_correct_count(capsys):
+    ok, out = verdict(capsys, check_distinct_filters, lambda W, t: distinct_filters(W, t)[0])
+    assert ok is True, out
+    ok, out = verdict(capsys, check_distinct_filters,
+                      lambda W, t: _components(_cosines(W) > t))
+    assert ok is True, out
+
+
+@pytest.mark.parametrize("fn, words", [
+    (lambda W, t: _components(W @ W.T > t), "you compared dot products"),
+    (lambda W, t: _components(np.abs(_cosines(W)) > t), "you used |cos|"),
+    (_pairs, "you counted twin pairs"),
+    (lambda W, t: len(W) - _pairs(W, t), "you subtracted the twin pairs"),
+    (_greedy, "a twin of a twin belongs to the same group"),
+    (lambda W, t: len(W), "expected 3 group(s), yours 6"),
+    (lambda W, t: 3, "expected 7 group(s), yours 3"),
+    (lambda W, t: None, "returned None"),
+    (lambda W, t: 1 / 0, "your function raised ZeroDivisionError"),
+])
+def test_distinct_filters_checker_names_the_mistake(capsys, fn, words):
+    ok, out = verdict(capsys, check_distinct_filters, fn)
+    assert ok is False
+    assert words in out, out
+
+
+def test_distinct_filters_checker_only_names_a_variant_that_matches_everywhere(capsys):
+    ok, out = verdict(capsys, check_distinct_filters, lambda W, t: 3)     # a constant guess
+    assert ok is False
+    for message in ("dot products", "|cos|", "twin pairs", "subtracted", "twin of a twin"):
+        assert message not in out, out
