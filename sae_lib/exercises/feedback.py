@@ -90,10 +90,20 @@ def call_learner(fb, fn, *args, **kwargs):
         fb.fail("not implemented yet: replace the `raise NotImplementedError` line with "
                 "your code")
     except Exception as exc:  # the learner's bug, reported instead of raised
-        tb = traceback.extract_tb(exc.__traceback__)[-1]
+        tb = _learners_frame(fn, traceback.extract_tb(exc.__traceback__))
         fb.fail(f"your function raised {type(exc).__name__}: {exc} "
                 f"(line {tb.lineno}: `{(tb.line or '').strip()}`)")
     return False, None
+
+
+def _learners_frame(fn, frames):
+    """The innermost frame in the learner's own code (where ``fn`` was written), so that an
+    error raised deep inside numpy quotes the learner's line, not numpy's; else the
+    innermost frame."""
+    code = getattr(fn, "__code__", None)
+    filename = code.co_filename if code is not None else None
+    mine = [f for f in frames if filename is not None and f.filename == filename]
+    return (mine or frames)[-1]
 
 
 def as_array(fb, value, what, *, finite=False):
@@ -148,7 +158,7 @@ def same(got, expected, rtol=1e-7, atol=1e-12):
 def first_difference(got, expected):
     """Index and values of the entry of ``got`` that is furthest from ``expected``."""
     diff = np.abs(got - expected)
-    idx = np.unravel_index(int(np.argmax(diff)), diff.shape)
+    idx = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
     return idx, got[idx], expected[idx]
 
 

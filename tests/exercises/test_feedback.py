@@ -95,10 +95,6 @@ def test_call_learner_reports_an_exception_with_its_line():
     assert "`return total / undefined_name  # noqa: F821 -- the learner's bug`" in problem
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "call_learner quotes the innermost frame of the traceback, which for an error raised "
-    "inside numpy is numpy's own line (e.g. `raise LinAlgError(\"Singular matrix\")`); the fix "
-    "(requested from the lead): quote the innermost frame whose file is fn.__code__.co_filename"))
 def test_call_learner_quotes_the_learners_line_when_numpy_raises():
     def inverts(C):
         P = np.linalg.inv(C)
@@ -238,10 +234,6 @@ def test_diagnose_unknown_mistake_says_where_and_by_how_much():
                            f"{generic}")]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "feedback.first_difference returns numpy integers from np.unravel_index, so under "
-    "numpy 2 a 2-D index prints as '(np.int64(1), np.int64(0))'; the fix (requested from the "
-    "lead, feedback.py is shared): return tuple(int(i) for i in idx)"))
 def test_diagnose_prints_a_matrix_index_as_plain_numbers():
     fb = Feedback("x")
     got = np.zeros((2, 2))
