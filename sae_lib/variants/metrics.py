@@ -268,8 +268,10 @@ def random_dictionary_baseline(true_features, hidden_size, n_draws=100, rng=None
     visible_size dimensions) and scores each with :func:`feature_recovery`. In 16
     dimensions a random direction is far from orthogonal to everything: the best of 48
     random cosines is already large, so a mean best cosine must be compared with this
-    baseline before it means anything. ``rng`` seeds the draws. Returns a
-    :class:`RandomBaseline`.
+    baseline before it means anything. ``rng`` seeds the draws -- use another seed than
+    the one that drew the true features (:func:`make_superposition_data` draws them as
+    Gaussian columns too, so the same seed would make the first random dictionary the
+    features themselves). Returns a :class:`RandomBaseline`.
     """
     F = np.asarray(true_features, dtype=float)
     hidden_size = _positive_int(hidden_size, "hidden_size")
