@@ -15,10 +15,15 @@ size and value range [0, 1] as MNIST, with a little more ink (mean pixel 0.17 ag
 MNIST's 0.13). The time per evaluation depends only on the shapes; the number of L-BFGS
 evaluations per iteration depends a little on the data.
 
-Prints one table: seconds per evaluation (median of several; the fast cost_and_grad that
-training uses and the readable sparse_autoencoder_cost), the peak memory of one evaluation
-(tracemalloc), and the 400-iteration training run -- measured, or with --estimate estimated
-from the time per evaluation and the evaluations per iteration of a 20-iteration run.
+Prints one table: seconds per evaluation of the three versions of the objective on the
+same data (the same m) -- the fast cost_and_grad that training uses, the readable
+sparse_autoencoder_cost that notebook 08 shows, and loop_sparse_autoencoder_cost, one
+example at a time (notebook 08's starting point; median of --repeats runs, the loop of
+--loop-repeats) -- with the loop's time as a multiple of each vectorised one; the peak
+memory of one evaluation (tracemalloc); and the 400-iteration training run -- measured, or
+with --estimate estimated from the time per evaluation and the evaluations per iteration of
+a 20-iteration run. Use --skip-loop to leave out the loop (about 4 CPU seconds per
+evaluation at m = 10,000).
 Wall-clock and CPU seconds (this process, all its threads) are both given: on a machine
 shared with other work, wall-clock times of multithreaded BLAS vary wildly, while with
 --blas-threads 1 the CPU time is a stable measure, close to the time on an idle core.
@@ -38,7 +43,7 @@ if "--blas-threads" in sys.argv:
 import numpy as np  # noqa: E402
 
 from sae_lib.data import load_digits, load_mnist  # noqa: E402
-from sae_lib.exercises import peak_traced_memory  # noqa: E402
+from sae_lib.exercises import loop_sparse_autoencoder_cost, peak_traced_memory  # noqa: E402
 from _common import load, machine, median_seconds  # noqa: E402  (benchmarks/ is on sys.path)
 from sae_lib.objective import (  # noqa: E402
     cost_and_grad,
@@ -75,6 +80,10 @@ def main():
                         help="estimate the 400-iteration run from a 20-iteration one")
     parser.add_argument("--iterations", type=int, default=400)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--loop-repeats", type=int, default=1,
+                        help="evaluations of the loop version (slow; median of these)")
+    parser.add_argument("--skip-loop", action="store_true",
+                        help="do not time the loop version")
     parser.add_argument("--blas-threads", default=None,
                         help="BLAS threads (set before numpy loads; 1 for stable CPU times)")
     args = parser.parse_args()
@@ -97,6 +106,11 @@ def main():
     w_fast, c_fast = median_seconds(lambda: cost_and_grad(*a), args.repeats, warmup=True)
     w_read, c_read = median_seconds(lambda: sparse_autoencoder_cost(*a), args.repeats,
                                     warmup=True)
+    if args.skip_loop:
+        w_loop = c_loop = float("nan")
+    else:
+        w_loop, c_loop = median_seconds(lambda: loop_sparse_autoencoder_cost(*a),
+                                        args.loop_repeats)
     _, peak = peak_traced_memory(cost_and_grad, *a)
 
     if args.estimate:
@@ -118,6 +132,8 @@ def main():
         ("one evaluation, cost_and_grad (training's)", f"{w_fast:8.3f}", f"{c_fast:8.3f}"),
         ("one evaluation, sparse_autoencoder_cost (readable)", f"{w_read:8.3f}",
          f"{c_read:8.3f}"),
+        ("one evaluation, loop_sparse_autoencoder_cost (loop)", f"{w_loop:8.3f}",
+         f"{c_loop:8.3f}"),
         (f"training, {args.iterations} L-BFGS iterations", f"{w_run:8.1f}", f"{c_run:8.1f}"),
     ]
     width = max(len(r[0]) for r in rows)
@@ -125,6 +141,10 @@ def main():
     print("-" * (width + 24))
     for name, w, c in rows:
         print(f"{name:<{width}} | {w} | {c}")
+    if not args.skip_loop:
+        print(f"\nsame m = {m:,}: the loop takes {w_loop / w_read:.1f}x the readable version's "
+              f"wall time ({c_loop / c_read:.1f}x its CPU time) and {w_loop / w_fast:.1f}x "
+              f"training's ({c_loop / c_fast:.1f}x CPU)")
     print(f"\ntraining run {run}; final cost {final}")
     print(f"peak memory of one evaluation (tracemalloc): {peak / 1e6:.0f} MB")
     print(f"load average {load():.1f} at the end")
