@@ -26,7 +26,11 @@ read features out of neural networks make each *code* sparse instead, with exact
 
   where TopK keeps, in every column (every example), the k largest pre-activations and
   sets the others to 0. Sparsity is a hard constraint: at most k units fire per example,
-  and no penalty shrinks the codes that do fire.
+  and no penalty charges the codes that do fire for their size.
+
+* **KL with a linear decoder** (UFLDL's "Linear Decoders" page): the notes' sigmoid
+  hidden units and KL penalty with x_hat = W2 a2 + b2, so that all three models
+  reconstruct the same data the same way and can be compared fairly.
 
 Conventions are those of :mod:`sae_lib.objective`: ``data`` has shape (visible_size, m),
 one example per column; ``theta = concatenate([W1.ravel(), W2.ravel(), b1, b2])`` with W1
@@ -35,11 +39,27 @@ one example per column; ``theta = concatenate([W1.ravel(), W2.ravel(), b1, b2])`
 and ``beta`` weighs the sparsity penalty, as in the notes. (Papers on L1 autoencoders
 usually call the L1 coefficient lambda; here beta keeps the notes' meaning.)
 
-The module also holds a toy dataset of known sparse features in superposition
-(:func:`make_superposition_data`), training by Adam (:func:`train_l1`, :func:`train_topk`)
-and the metrics used to compare sparse autoencoders: :func:`l0`,
-:func:`fraction_variance_unexplained`, :func:`firing_rates`, :func:`feature_density`,
-:func:`dead_units`, :func:`feature_recovery`, :func:`coefficient_shrinkage`.
+One module per concept, everything re-exported here:
+
+* :mod:`.activations` -- :func:`relu`, :func:`topk`, :func:`topk_mask`;
+* :mod:`.models` -- forward passes, the tied initialisation, the costs and gradients
+  (:func:`l1_autoencoder_cost`, :func:`topk_autoencoder_cost`,
+  :func:`kl_linear_autoencoder_cost`, :func:`auxk_cost`), with the optional pre-encoder
+  bias of today's SAEs;
+* :mod:`.toy_data` -- known features in superposition (:func:`make_superposition_data`);
+* :mod:`.preprocessing` -- :func:`rescale_for_sigmoid`, :func:`normalize_scale` (input
+  normalisation), :func:`geometric_median` (where the pre-encoder bias starts);
+* :mod:`.training` -- minibatch :func:`adam`, :func:`train_l1`, :func:`train_topk` (with
+  AuxK, unit-norm decoder columns, pre-encoder bias), :func:`train_kl_linear` (L-BFGS),
+  :class:`VariantResult`;
+* :mod:`.metrics` -- :func:`l0`, :func:`fraction_variance_unexplained`,
+  :func:`firing_rates`, :func:`feature_density`, :func:`dead_units`, recovery of known
+  features both ways (:func:`feature_recovery`, :func:`latent_recovery`,
+  :func:`recovery`, :func:`one_to_one_matching`), the chance level
+  (:func:`random_dictionary_baseline`), :func:`coefficient_shrinkage`,
+  :func:`l1_optimal_code`;
+* :mod:`.sweep` (not re-exported) -- the protocol of notebook 09's comparison over
+  settings and seeds, and :func:`~.sweep.load_sae_sweep` for its stored result.
 """
 
 
