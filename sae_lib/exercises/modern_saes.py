@@ -1,6 +1,6 @@
-"""Checkers of notebook 09 (beyond KL: L1 and TopK): the TopK activation, L0 and FVU, and
-the predict-then-check on the shrinkage of L1 codes, and the firing density read off
-the feature browser.
+"""Checkers of notebook 09 (beyond KL: L1 and TopK): the TopK activation, L0 and FVU, the
+predicted L1 and TopK codes (shrinkage), the firing density read off the feature browser,
+and refitting L1 codes without the penalty.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import numpy as np
 from ..variants import fraction_variance_unexplained as _fvu
 from ..variants import l0 as _l0
 from ..variants import topk as _topk
-from .feedback import Feedback, as_array, as_scalar, call_learner, same
+from .feedback import Feedback, as_array, as_scalar, call_learner, diagnose, same, unchanged
 
 __all__ = ["check_topk", "check_l0", "check_fvu", "check_shrinkage_prediction",
-           "check_latent_density"]
+           "check_latent_density", "check_refit"]
 
 
 def _keep_k(z, k, axis=0, magnitude=False):
@@ -372,3 +372,69 @@ def _as_codes(model, data):
     if codes.ndim != 2:
         raise ValueError("model.hidden_activations(data) must return (hidden_size, m).")
     return codes
+
+
+def _refit_reference(codes, W2, b2, x):
+    out = np.zeros_like(codes)
+    for i in range(codes.shape[1]):
+        S = codes[:, i] != 0
+        if S.any():
+            out[S, i] = np.linalg.lstsq(W2[:, S], x[:, i] - b2, rcond=None)[0]
+    return out
+
+
+def _refit_cases():
+    rng = np.random.default_rng(11)
+    W2 = rng.standard_normal((6, 8))
+    b2 = rng.standard_normal(6) * 0.5
+    true = np.zeros((8, 5))
+    support = [[0], [1, 4], [2, 3, 7], [], [5, 6]]        # one example with no active latent
+    for i, S in enumerate(support):
+        true[S, i] = rng.uniform(0.5, 1.5, len(S))
+    x = W2 @ true + b2[:, None] + 0.05 * rng.standard_normal((6, 5))
+    codes = np.where(true > 0, 0.6 * true, 0.0)           # the right support, shrunk values
+    return [("5 examples, 8 latents (one example with none active)", codes, W2, b2, x)]
+
+
+def check_refit(refit):
+    """Check ``refit(codes, W2, b2, x)``: keep each example's active latents, re-solve their values.
+
+    For every column i (one example): S = the latents with codes[:, i] != 0; the new code
+    on S is the least-squares solution of W2[:, S] a = x_i - b2, and 0 elsewhere. An
+    example with no active latent keeps a column of zeros. Recognised: forgetting the
+    decoder bias b2; solving over all latents (the support changes); returning the codes
+    unchanged; the pseudo-inverse of the whole W2 masked to S; changing ``codes`` in
+    place; an error on an example with no active latent.
+    """
+    fb = Feedback("refit")
+    for what, codes, W2, b2, x in _refit_cases():
+        originals = [codes.copy(), W2.copy(), b2.copy(), x.copy()]
+        ok, out = call_learner(fb, refit, codes, W2, b2, x)
+        if not ok:
+            if fb.problems and ("IndexError" in fb.problems[-1]
+                                or "LinAlgError" in fb.problems[-1]
+                                or "ValueError" in fb.problems[-1]):
+                fb.problems[-1] += (" -- example 3 has no active latent: skip it (its column "
+                                    "stays 0)")
+            return fb.report()
+        if not unchanged(fb, originals, [codes, W2, b2, x], ["codes", "W2", "b2", "x"], what):
+            codes, W2, b2, x = originals
+        got = as_array(fb, out, what, finite=True)
+        if got is None:
+            continue
+        expected = _refit_reference(codes, W2, b2, x)
+        support = codes != 0
+        if got.shape == expected.shape and np.any((got != 0) & ~support):
+            fb.fail(f"{what}: your codes are nonzero for latents that were NOT active -- keep "
+                    "each example's support (codes[:, i] != 0) and solve only for those")
+            continue
+        candidates = [
+            (codes, "these are the codes you were given; re-solve their values by least squares"),
+            (_refit_reference(codes, W2, np.zeros_like(b2), x),
+             "you forgot the decoder bias: solve W2[:, S] a = x_i - b2, not = x_i"),
+            (np.where(support, np.linalg.pinv(W2) @ (x - b2[:, None]), 0.0),
+             "you solved with ALL latents (pinv of the whole W2) and then kept the support; "
+             "solve with the columns W2[:, S] of the active latents only"),
+        ]
+        diagnose(fb, got, expected, candidates, what, rtol=1e-6, atol=1e-9)
+    return fb.report()

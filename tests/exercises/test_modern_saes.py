@@ -8,7 +8,7 @@ raising, and names each planted mistake with the message that explains it.
 import numpy as np
 import pytest
 
-from sae_lib.exercises import (check_fvu, check_l0, check_latent_density,
+from sae_lib.exercises import (check_fvu, check_l0, check_latent_density, check_refit,
                                check_shrinkage_prediction, check_topk)
 
 
@@ -256,3 +256,79 @@ def test_check_latent_density_rejects_far_predictions(prediction, message, capsy
     ok, out = run(lambda: check_latent_density(prediction, _density_of(1), **DENSITY),
                   capsys=capsys)
     assert not ok and message in out, out
+
+
+# --- refitting L1 codes ------------------------------------------------------------------
+def refit_correct(codes, W2, b2, x):
+    out = np.zeros_like(codes)
+    for i in range(codes.shape[1]):
+        S = np.flatnonzero(codes[:, i])
+        if S.size:
+            out[S, i] = np.linalg.lstsq(W2[:, S], x[:, i] - b2, rcond=None)[0]
+    return out
+
+
+def refit_normal_equations(codes, W2, b2, x):
+    """Another correct solution: the normal equations, solved per example."""
+    out = np.zeros_like(codes)
+    for i in range(codes.shape[1]):
+        S = codes[:, i] != 0
+        if S.any():
+            A = W2[:, S]
+            out[S, i] = np.linalg.solve(A.T @ A, A.T @ (x[:, i] - b2))
+    return out
+
+
+def _refit_no_bias(codes, W2, b2, x):
+    return refit_correct(codes, W2, np.zeros_like(b2), x)
+
+
+def _refit_all_latents(codes, W2, b2, x):
+    return np.linalg.lstsq(W2, x - b2[:, None], rcond=None)[0]
+
+
+def _refit_pinv_masked(codes, W2, b2, x):
+    return np.where(codes != 0, np.linalg.pinv(W2) @ (x - b2[:, None]), 0.0)
+
+
+def _refit_in_place(codes, W2, b2, x):
+    codes[:] = refit_correct(codes, W2, b2, x)
+    return codes
+
+
+def _refit_crashes_on_empty(codes, W2, b2, x):
+    out = np.zeros_like(codes)
+    for i in range(codes.shape[1]):
+        S = np.flatnonzero(codes[:, i])
+        out[S, i] = np.linalg.solve(W2[:, S].T @ W2[:, S], W2[:, S].T @ (x[:, i] - b2))
+        if S.size == 0:
+            raise IndexError("empty support")
+    return out
+
+
+@pytest.mark.parametrize("fn", [refit_correct, refit_normal_equations])
+def test_check_refit_passes_correct_solutions(fn, capsys):
+    ok, out = run(check_refit, fn, capsys=capsys)
+    assert ok and "✓ refit" in out
+
+
+@pytest.mark.parametrize("fn,message", [
+    (lambda c, W2, b2, x: c, "the codes you were given"),
+    (_refit_no_bias, "forgot the decoder bias"),
+    (_refit_all_latents, "NOT active"),
+    (_refit_pinv_masked, "pinv of the whole W2"),
+    (_refit_in_place, "changed its argument codes in place"),
+    (_refit_crashes_on_empty, "no active latent"),
+    (lambda c, W2, b2, x: None, "returned None"),
+])
+def test_check_refit_names_each_planted_bug(fn, message, capsys):
+    ok, out = run(check_refit, fn, capsys=capsys)
+    assert not ok and message in out, out
+
+
+def test_check_refit_reports_the_stub(capsys):
+    def stub(codes, W2, b2, x):
+        raise NotImplementedError
+
+    ok, out = run(check_refit, stub, capsys=capsys)
+    assert not ok and "not implemented yet" in out
