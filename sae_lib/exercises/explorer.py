@@ -69,7 +69,7 @@ RHO_HALF_OPTIONS = {
     "a": "the same clean edge detectors as at rho = 0.01",
     "b": "rough, speckled patterns without clear edges, much like the network without "
          "sparsity (beta = 0)",
-    "c": "noise: every unit switches off, as at rho = 0.001",
+    "c": "noise: every unit switches off",
 }
 
 

@@ -11,7 +11,9 @@
 The models come from :mod:`.explorer_grid`; values between grid points are trained by
 :mod:`.explorer_training` in a background thread. matplotlib is not thread-safe, so
 every drawing happens on the thread that built the explorer (the kernel's main thread):
-the background thread only trains and posts its result back.
+the background thread only trains and posts its result back, and slider changes that
+arrive on another thread (JupyterLab's widget messages over a kernel subshell) are
+posted there too.
 """
 
 from __future__ import annotations
@@ -284,8 +286,14 @@ class RhoBetaExplorer(_ipw.VBox):
     one training at a time, a new value cancels the running one within an iteration) by
     the grid's own recipe -- from the same initial weights, with the same stopping rule
     and at most ``off_grid_iterations`` L-BFGS iterations (default: the grid's 400) -- so
-    that it can be compared with the grid's models. The result is drawn on the kernel's
-    thread when the kernel is idle; trained models are kept, so going back is instant.
+    that it can be compared with the grid's models. Trained models are kept, so going
+    back is instant.
+
+    Threads: everything that draws runs on the thread that made the explorer (the
+    kernel's main thread). Slider changes that arrive on another thread (JupyterLab
+    sends widget messages over a kernel subshell, whose thread runs beside the main one)
+    and results of the background training are posted to it and done by the kernel's
+    event loop as soon as the main thread is free.
 
     ``model`` is the model on show (read-only); ``wait()`` blocks until no training runs
     and its result is on show.
@@ -306,6 +314,8 @@ class RhoBetaExplorer(_ipw.VBox):
         self._inbox = OwnerThreadQueue()
         self._awaited = None      # the id of the training job whose result is awaited
         self._trained = {}
+        self._latest_request = None  # (rho, beta, time) posted from another thread
+        self._request_lock = _threading.Lock()
         self.last_update_seconds = None
         log_rho = _np.log10(g.rho)
         rho_step = float(_np.mean(_np.diff(log_rho)))
@@ -363,9 +373,31 @@ class RhoBetaExplorer(_ipw.VBox):
     def request(self, rho, beta):
         """Show the model at (rho, beta): at once if known, else train it in the background.
 
-        Runs on the thread that made the explorer (the slider callbacks do).
+        May be called from any thread: JupyterLab can deliver slider changes on a kernel
+        subshell's thread while the kernel's main thread runs cells. The work -- which
+        draws -- is always done on the thread that made the explorer: at once when called
+        there, else as soon as that thread is free (only the latest of several waiting
+        requests is done).
         """
         start = _time.perf_counter()
+        if _threading.current_thread() is self._inbox.owner:
+            with self._request_lock:
+                self._latest_request = None      # superseded by this one
+            self._request_now(rho, beta, start)
+            return
+        with self._request_lock:
+            first = self._latest_request is None
+            self._latest_request = (rho, beta, start)
+        if first:
+            self._inbox.post(self._take_latest_request)
+
+    def _take_latest_request(self):
+        with self._request_lock:
+            latest, self._latest_request = self._latest_request, None
+        if latest is not None:
+            self._request_now(*latest)
+
+    def _request_now(self, rho, beta, start):
         g = self.grid
         self._awaited = None           # whatever was being trained is no longer wanted
         self._trainer.cancel()
@@ -448,19 +480,25 @@ class RhoBetaExplorer(_ipw.VBox):
     def wait(self, timeout=None):
         """Block until no training runs or waits and its result is on show; True if so.
 
-        On the explorer's own thread this also draws the results that arrived (in a
-        notebook cell the kernel's event loop cannot, while the cell runs).
+        On the explorer's own thread this also does the requests and draws the results
+        that arrived meanwhile (in a notebook cell the kernel's event loop cannot, while
+        the cell runs).
         """
         deadline = None if timeout is None else _time.monotonic() + timeout
-        idle = self._trainer.wait_idle(timeout)
-        if _threading.current_thread() is self._inbox.owner:
-            self._inbox.run_pending()
-            return idle
-        while len(self._inbox):            # another thread: the owner's loop draws them
-            if deadline is not None and _time.monotonic() > deadline:
+        owner = _threading.current_thread() is self._inbox.owner
+        while True:
+            if owner:
+                self._inbox.run_pending()
+            left = None if deadline is None else max(0.0, deadline - _time.monotonic())
+            if not owner:                  # the owner's event loop does the drawing
+                left = 0.01 if left is None else min(left, 0.01)
+            self._trainer.wait_idle(left)
+            if owner:
+                self._inbox.run_pending()
+            if not self._trainer.busy and not len(self._inbox):
+                return True
+            if deadline is not None and _time.monotonic() >= deadline:
                 return False
-            _time.sleep(0.01)
-        return idle
 
     @property
     def training(self):

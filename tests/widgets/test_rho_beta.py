@@ -315,19 +315,37 @@ def test_a_failed_training_is_reported(explorer, grid, monkeypatch):
     assert ex.model.source == "grid"             # the nearest grid model stays on show
 
 
-def test_request_draws_only_on_the_explorer_thread(explorer):
-    errors = []
+def test_requests_from_other_threads_are_done_on_the_explorer_thread(explorer, grid):
+    # JupyterLab can deliver slider changes on a kernel subshell's thread: the request
+    # waits for the explorer's own thread, and of several waiting only the latest is done
+    ex = explorer
+    drawn = []
+    original = ex.panels.draw
+    ex.panels.draw = lambda model: drawn.append(
+        (model.grid_index, threading.current_thread().name)) or original(model)
 
-    def elsewhere():
-        try:
-            explorer.request(0.1, 3.0)
-        except RuntimeError as exc:
-            errors.append(str(exc))
+    def slide():
+        for k in (5, 6, 7):
+            ex.rho_slider.value = grid.rho[k]
 
-    t = threading.Thread(target=elsewhere)
+    t = threading.Thread(target=slide, name="subshell")
     t.start()
     t.join()
-    assert errors and "not thread-safe" in errors[0]
+    assert drawn == [] and ex.model.grid_index == (3, 3), "nothing drawn off the owner thread"
+    assert ex.wait(60)
+    assert drawn == [((7, 3), threading.current_thread().name)]
+    _assert_panels_show(ex, grid, 7, 3)
+    assert ex.last_update_seconds > 0
+
+
+def test_a_request_on_the_owner_thread_supersedes_a_waiting_one(explorer, grid):
+    ex = explorer
+    t = threading.Thread(target=lambda: ex.request(grid.rho[8], 3.0))
+    t.start()
+    t.join()
+    ex.rho_slider.value = grid.rho[1]           # the owner's own, later request
+    assert ex.wait(60)
+    assert ex.model.grid_index == (1, 3)
 
 
 def test_wait_from_another_thread_leaves_the_drawing_to_the_owner(explorer):
@@ -407,6 +425,11 @@ ex.rho_slider.value = 0.015          # off the grid: trains in the background
 print("started", ex.model.source, ex.training)
 """
 
+# a slider change delivered on another thread, as JupyterLab's comms over subshells do
+KERNEL_FROM_A_SUBSHELL = """
+threading.Thread(target=lambda: setattr(ex.rho_slider, "value", 0.0464), name="subshell").start()
+"""
+
 
 def _run(client, code, timeout=120):
     reply = client.execute_interactive(code, timeout=timeout, store_history=False,
@@ -443,6 +466,14 @@ def test_in_a_kernel_results_are_drawn_by_the_event_loop_on_the_main_thread():
         drawn = _value(client, "drawn_on")
         assert drawn == "[(True, 'grid'), (True, 'trained')]", drawn
         assert _value(client, "'trained live' in ex.status.value") == "True"
+        _run(client, KERNEL_FROM_A_SUBSHELL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if _value(client, "ex.model.grid_index") == "(5, 3)":
+                break
+            time.sleep(0.2)
+        assert _value(client, "ex.model.grid_index") == "(5, 3)"
+        assert _value(client, "drawn_on[-1]") == "(True, 'grid')", "drawn on the main thread"
     finally:
         client.stop_channels()
         km.shutdown_kernel(now=True)
