@@ -359,11 +359,15 @@ def check_latent_density(predicted, read_off, *, model, data, unit, p_feature):
                         f"{d:.3g}. A latent that recovered a feature fires when that feature "
                         f"is present, p_f = {p_feature:.3g}; predict from p_f")
     if not fb.problems:
-        why = ("it also fires on some examples without its feature (another feature "
-               "close to its direction pushes it into the top k)" if d > p_feature else
-               "it misses some examples with a small coefficient, where other latents win "
-               "the top k")
-        print(f"  measured {d:.3g} against p_f = {p_feature:.3g}: {why}")
+        if abs(d - p_feature) <= 0.1 * p_feature:
+            why = "it fires about as often as its feature is present"
+        elif d > p_feature:
+            why = ("it also fires on some examples without its feature (another feature close "
+                   "to its direction pushes it into the top k)")
+        else:
+            why = ("it misses some examples with a small coefficient, where other latents win "
+                   "the top k")
+        print(f"  measured {d:.2g} against p_f = {p_feature:.2g}: {why}")
     return fb.report()
 
 
