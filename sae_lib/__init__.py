@@ -1,16 +1,21 @@
 """sae_lib -- the helper library behind the 'Sparse Autoencoders, hands-on' notebooks.
 
-A module per concept, named after the UFLDL / CS294A material:
+A module (or a small package) per concept, named after the UFLDL / CS294A material:
 
 * :mod:`sae_lib.objective`      -- cost, gradient, parameter packing (``sparse_autoencoder_cost``)
-* :mod:`sae_lib.gradient_check` -- numerical gradients (``compute_numerical_gradient``)
-* :mod:`sae_lib.data`           -- natural images, patches, digits, MNIST files
+* :mod:`sae_lib.gradient_check` -- numerical gradients and how to read a difference
+* :mod:`sae_lib.data`           -- natural images, patches (and where they came from), digits
 * :mod:`sae_lib.training`       -- L-BFGS and gradient descent, saving models
-* :mod:`sae_lib.visualization`  -- ``display_network``, ``show_source``
-* :mod:`sae_lib.analysis`       -- spectra, patch pictures, filter galleries (notebook 05)
-* :mod:`sae_lib.widgets`        -- the interactive explorers (KL curve, rho/beta explorer)
-* :mod:`sae_lib.exercises`      -- the checkers behind the notebooks' exercises
-* :mod:`sae_lib.variants`       -- L1 and TopK autoencoders, superposition toy data, SAE metrics
+* :mod:`sae_lib.map_reduce`     -- the two passes as a map and a reduce on Dask (optional extra)
+* :mod:`sae_lib.visualization`  -- ``display_network``, ``show_source``, the one tiling routine
+* :mod:`sae_lib.analysis`       -- spectra, orientations, patch pictures, filter galleries
+* :mod:`sae_lib.features`       -- feature cards, the feature browser, training health
+* :mod:`sae_lib.widgets`        -- the interactive explorers: ``kl_penalty`` (02), the rho/beta
+  explorer (06: ``explorer_grid``, ``explorer_training``, ``rho_beta``)
+* :mod:`sae_lib.exercises`      -- the checkers, one module per notebook topic, sharing the
+  toolkit in ``exercises.feedback``
+* :mod:`sae_lib.variants`       -- L1, TopK and linear-decoder KL autoencoders, toy data with
+  known features, SAE metrics (notebook 09)
 """
 
 from .data import (
@@ -25,8 +30,12 @@ from .data import (
     whiten_images,
 )
 from .gradient_check import (
+    BUG_ABOVE,
+    RIGHT_BELOW,
     check_numerical_gradient,
     compute_numerical_gradient,
+    format_difference,
+    judge_difference,
     relative_difference,
     simple_quadratic_function,
 )
