@@ -164,7 +164,8 @@ class BackgroundTrainer:
         self._last_id = 0
 
     def submit(self, work, deliver=None):
-        """Queue ``work`` as the next job, cancelling the others; returns its :class:`TrainingJob`."""
+        """Queue ``work`` as the next job, cancelling the others; returns the
+        :class:`TrainingJob`."""
         with self._cond:
             self._last_id += 1
             job = TrainingJob(self._last_id, work, deliver)

@@ -203,3 +203,19 @@ def test_smallest_beta_wrong_tolerance_direction(capsys):
 
     assert check_smallest_beta(ratio_bug) is False
     assert "expected beta = " in capsys.readouterr().out
+
+
+def test_a_learner_cannot_rewrite_the_grid_the_checker_reads(grid, capsys):
+    # issue 11: an in-place change to the shared grid would change what every checker
+    # (and the explorer) reads for the rest of the session; the grid is read-only
+    before = grid.rho_hat.copy()
+
+    def sorts_in_place(grid, rho, tolerance):
+        grid.rho_hat.sort(axis=-1)                      # "tidy up" the data first
+        return smallest_beta(grid, rho, tolerance)
+
+    assert check_smallest_beta(sorts_in_place) is False
+    assert "raised ValueError" in capsys.readouterr().out
+    np.testing.assert_array_equal(grid.rho_hat, before)
+    assert check_smallest_beta(smallest_beta) is True
+    capsys.readouterr()
