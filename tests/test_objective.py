@@ -322,6 +322,16 @@ def test_non_finite_data(ok, bad):
         sparse_autoencoder_cost(**ok)
 
 
+def test_non_finite_data_names_the_first_example_with_one(ok):
+    """The reported place is the first *example* (column) holding a bad value -- the one to
+    remove or impute first -- as the Dask objective reports it too."""
+    ok["data"] = ok["data"].copy()
+    ok["data"][5, 3] = np.nan
+    ok["data"][1, 9] = np.inf               # an earlier row, but a later example
+    with pytest.raises(ValueError, match=r"first at row 5, column 3\)"):
+        sparse_autoencoder_cost(**ok)
+
+
 def test_empty_data(ok):
     ok["data"] = np.empty((6, 0))
     with pytest.raises(ValueError, match="no examples"):
