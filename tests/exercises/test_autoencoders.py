@@ -207,7 +207,7 @@ def looped_apply_along_axis(W1, b1, W2, b2, X):
 
 
 def looped_map(W1, b1, W2, b2, X):
-    return np.array(list(map(lambda x: sigmoid(W2 @ sigmoid(W1 @ x + b1) + b2), X.T))).T
+    return np.array(list(map(lambda x: sigmoid(W2 @ sigmoid(W1 @ x + b1) + b2), X.T))).T  # noqa: C417
 
 
 def one_example(W1, b1, W2, b2, x):
