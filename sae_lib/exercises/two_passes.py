@@ -1,6 +1,7 @@
-"""Notebook 07 (two passes for large training sets): measuring peak memory, a data set
-readable only in chunks, and the checkers of its exercises (the first pass; predicting the
-full batch's memory; a chunk size for a memory budget).
+"""Notebook 07 (two passes for large training sets): measuring peak memory (here and on the
+workers of a Dask cluster), the memory guards of the notebook, a data set readable only in
+chunks, and the checkers of its exercises (the first pass; predicting the full batch's
+memory; a chunk size for a memory budget; the first pass as map and reduce on Dask).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import numpy as np
 from ..objective import cost_and_grad as _cost_and_grad
 from ..objective import initialize_parameters as _initialize_parameters
 from ..objective import sigmoid as _sigmoid
-from .feedback import Feedback, call_learner
+from .feedback import Feedback, as_array, call_learner, diagnose
 
 __all__ = [
     "peak_traced_memory",
@@ -24,6 +25,7 @@ __all__ = [
     "check_rho_hat_in_chunks",
     "check_full_batch_memory_prediction",
     "check_chunk_size_for_budget",
+    "check_rho_hat_map_reduce",
 ]
 
 
@@ -524,7 +526,123 @@ def check_chunk_size_for_budget(chunk_size_for_budget):
             break
         if used < 0.7:
             fb.fail(f"{what}: chunk_size = {c} peaks at {peak / 1e6:.3g} MB, only {used:.0%} "
-                    "of the budget: larger chunks would fit, and every chunk costs a Python "
-                    "round trip and two small matrix products more")
+                    "of the budget: larger chunks would fit, and with the matrix products on "
+                    "several threads many tiny chunks cost wall-clock time")
             break
+    return fb.report()
+
+
+#: Exercise 4's case: as exercise 1's memory case, chunked unevenly for Dask.
+_N07_DASK_CASE = dict(visible=12, hidden=40, m=60_000, chunks=(1_300,) * 46 + (200,))
+
+
+_CHUNKS_MADE = []
+
+
+def _dask_case_chunk(start, stop, visible, m):
+    """Columns start:stop of exercise 4's data: examples that change along the set."""
+    rng = np.random.default_rng([5, start])
+    trend = np.linspace(-1.0, 1.0, m)[None, start:stop]
+    return np.clip(0.5 + 0.3 * trend + rng.normal(0, 0.15, (visible, stop - start)), 0.0, 1.0)
+
+
+def _make_dask_case_chunk(block_info=None, visible=12, m=60_000):
+    # module-level and closing over nothing: Dask tokenises it cheaply
+    start, stop = block_info[None]["array-location"][1]
+    _CHUNKS_MADE.append(start)
+    return _dask_case_chunk(start, stop, visible, m)
+
+
+def check_rho_hat_map_reduce(rho_hat_map_reduce):
+    """Check ``rho_hat_map_reduce(W1, b1, data)``: pass 1 as a map and a reduce on Dask.
+
+    ``data`` is a ``dask.array.Array`` (visible_size, m) chunked along the examples, with a
+    last chunk shorter than the others. The function must return rho_hat as numbers (not a
+    lazy Dask array), making each chunk once -- one pass -- and never holding the whole
+    data set or all the activations (measured with tracemalloc; Dask's threaded scheduler
+    with two threads). Names the mistakes: a lazy result, the whole array computed, every
+    activation kept, chunks made more than once (several computes), the mean of the chunk
+    means, z2 instead of a2, b1 forgotten.
+    """
+    from ..map_reduce import require_dask
+
+    dask, da = require_dask("check_rho_hat_map_reduce")
+    fb = Feedback("rho_hat_map_reduce")
+    v, h, m = (_N07_DASK_CASE[k] for k in ("visible", "hidden", "m"))
+    chunks = _N07_DASK_CASE["chunks"]
+    rng = np.random.default_rng(5)
+    W1 = rng.normal(0, 0.5, (h, v))
+    b1 = rng.normal(0, 0.5, h)
+    bounds = np.cumsum((0,) + chunks)
+    values = np.concatenate([_dask_case_chunk(s, e, v, m) for s, e in zip(bounds[:-1], bounds[1:])],
+                            axis=1)
+    lazy = da.map_blocks(_make_dask_case_chunk, chunks=((v,), chunks), dtype=np.float64,
+                         meta=np.empty((0, 0)), visible=v, m=m)
+    whole = []                          # set when the learner turns the array into one array
+
+    class _Watched(da.Array):
+        def __array__(self, *args, **kwargs):
+            whole.append("np.asarray(data)")
+            return super().__array__(*args, **kwargs)
+
+        def compute(self, **kwargs):
+            whole.append("data.compute()")
+            return super().compute(**kwargs)
+
+    data = _Watched(lazy.dask, lazy.name, lazy.chunks, meta=lazy._meta)
+    _CHUNKS_MADE.clear()
+    # Two threads: at most two chunks at once, on any machine. (Dask's synchronous scheduler
+    # would do, except that it orders some reductions -- .mean with its default tree -- so
+    # that every chunk's result is kept until the end.)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        # A first compute imports a few hundred modules: not the learner's memory.
+        da.ones((2, 4), chunks=(2, 2)).mean(axis=1).compute()
+        (ok, result), peak = peak_traced_memory(call_learner, fb, rho_hat_map_reduce,
+                                                W1.copy(), b1.copy(), data)
+    made = list(_CHUNKS_MADE)
+    if not ok:
+        return fb.report()
+    if isinstance(result, da.Array):
+        fb.fail("you returned a lazy Dask array: nothing has been computed yet. End with "
+                ".compute() (or dask.compute(...)) to get the numbers")
+        return fb.report()
+    got = as_array(fb, result, "rho_hat")
+    if got is None:
+        return fb.report()
+    a2 = _sigmoid(W1 @ values + b1[:, None])
+    expected = a2.mean(axis=1)
+    candidates = [
+        (np.mean([a2[:, s:e].mean(axis=1) for s, e in zip(bounds[:-1], bounds[1:])], axis=0),
+         "that is the mean of the chunk means: the last chunk is shorter, so its examples "
+         "weigh more. Reduce with sums (and divide by m) or with Dask's own .mean(axis=1), "
+         "which counts the examples of every chunk"),
+        ((W1 @ values + b1[:, None]).mean(axis=1),
+         "you averaged z2 = W1 x + b1; rho_hat averages a2 = f(z2)"),
+        (_sigmoid(W1 @ values).mean(axis=1), "b1 is missing: a2 = f(W1 x + b1)"),
+        (a2.sum(axis=1), "you returned the sum of the activations; divide it by m"),
+    ]
+    if diagnose(fb, got, expected, candidates, "rho_hat", rtol=1e-9, atol=1e-12) != "right":
+        return fb.report()
+    per_chunk = {s: made.count(s) for s in bounds[:-1]}
+    all_data, all_hidden = 8 * v * m, 8 * h * m
+    if whole:
+        fb.fail(f"{whole[0]} brings every chunk into one array in memory -- the whole data set, "
+                "which on a cluster would not fit. Let the map run on the chunks where they "
+                "are: data.map_blocks(...), then a reduction, then .compute() on the result")
+    elif peak >= 0.8 * all_hidden:
+        fb.fail(f"your function held {peak / 1e6:.1f} MB at once, the activations of all {m:,} "
+                f"examples ({all_hidden / 1e6:.1f} MB): reduce each chunk to its sums as you go "
+                "(e.g. .sum or .mean of the mapped array, computed in one go) instead of "
+                "computing the mapped array itself")
+    elif peak >= 0.8 * all_data:
+        fb.fail(f"your function held {peak / 1e6:.1f} MB at once, as much as the whole data set "
+                f"({all_data / 1e6:.1f} MB): something grows with the number of chunks. Reduce "
+                "each chunk to its sums as you go")
+    elif max(per_chunk.values()) > 1:
+        fb.fail(f"some chunks were made {max(per_chunk.values())} times: each .compute() is "
+                "a pass over the data (on a cluster, every chunk read or made again). Compute "
+                "everything pass 1 needs in one go -- one .compute(), or dask.compute(a, b)")
+    elif min(per_chunk.values()) < 1:
+        fb.fail("some chunks were never made, yet rho_hat came out right: how? Use data, not "
+                "a copy made elsewhere")
     return fb.report()

@@ -430,3 +430,103 @@ def test_folder_in_memory_finds_the_file_system_of_a_path(tmp_path):
     assert folder_in_memory("/tmp/disk space/sae07", mounts) is False
     assert folder_in_memory("/tmpfoo", mounts) is False
     assert folder_in_memory("/x", tmp_path / "no-such-file") is None
+
+
+# --- Exercise 4: the first pass as map and reduce on Dask --------------------------------------
+def _a2_blocks(W1, b1, data):
+    return data.map_blocks(lambda X: sigmoid(W1 @ X + b1[:, None]),
+                           chunks=((W1.shape[0],), data.chunks[1]), dtype=float)
+
+
+def dask_mean(W1, b1, data):
+    return _a2_blocks(W1, b1, data).mean(axis=1).compute()
+
+
+def dask_sums(W1, b1, data):
+    sums = data.map_blocks(lambda X: sigmoid(W1 @ X + b1[:, None]).sum(axis=1, keepdims=True),
+                           chunks=((W1.shape[0],), (1,) * data.numblocks[1]), dtype=float)
+    return sums.sum(axis=1).compute() / data.shape[1]
+
+
+def dask_sum_and_count_in_one_compute(W1, b1, data):
+    import dask
+
+    a2 = _a2_blocks(W1, b1, data)
+    total, count = dask.compute(a2.sum(axis=1), a2[0].size)
+    return total / count
+
+
+def dask_mean_of_means(W1, b1, data):
+    means = data.map_blocks(lambda X: sigmoid(W1 @ X + b1[:, None]).mean(axis=1, keepdims=True),
+                            chunks=((W1.shape[0],), (1,) * data.numblocks[1]), dtype=float)
+    return means.mean(axis=1).compute()
+
+
+def dask_lazy(W1, b1, data):
+    return _a2_blocks(W1, b1, data).mean(axis=1)
+
+
+def dask_whole_array(W1, b1, data):
+    X = np.asarray(data)
+    return sigmoid(W1 @ X + b1[:, None]).mean(axis=1)
+
+
+def dask_every_activation(W1, b1, data):
+    return _a2_blocks(W1, b1, data).compute().mean(axis=1)
+
+
+def dask_two_computes(W1, b1, data):
+    a2 = _a2_blocks(W1, b1, data)
+    return a2.sum(axis=1).compute() / a2[0].sum().compute() * 0 + a2.mean(axis=1).compute()
+
+
+def dask_z2(W1, b1, data):
+    return data.map_blocks(lambda X: W1 @ X + b1[:, None], chunks=((W1.shape[0],), data.chunks[1]),
+                           dtype=float).mean(axis=1).compute()
+
+
+def dask_no_bias(W1, b1, data):
+    return dask_mean(W1, np.zeros_like(b1), data)
+
+
+def dask_sum_only(W1, b1, data):
+    return _a2_blocks(W1, b1, data).sum(axis=1).compute()
+
+
+@pytest.mark.parametrize("fn", [dask_mean, dask_sums, dask_sum_and_count_in_one_compute])
+def test_rho_hat_map_reduce_accepts_correct_versions(capsys, fn):
+    from sae_lib.exercises import check_rho_hat_map_reduce
+
+    ok, out = verdict(capsys, check_rho_hat_map_reduce, fn)
+    assert ok is True, out
+
+
+@pytest.mark.parametrize("fn, words", [
+    (dask_mean_of_means, "that is the mean of the chunk means"),
+    (dask_lazy, "you returned a lazy Dask array"),
+    (dask_whole_array, "np.asarray(data) brings every chunk into one array"),
+    (lambda W1, b1, data: dask_whole_array(W1, b1, data.compute()), "data.compute() brings"),
+    (dask_every_activation, "the activations of all 60,000 examples"),
+    (dask_two_computes, "some chunks were made 3 times"),
+    (dask_z2, "you averaged z2"),
+    (dask_no_bias, "b1 is missing"),
+    (dask_sum_only, "you returned the sum of the activations"),
+    (lambda W1, b1, data: (_ for _ in ()).throw(NotImplementedError), "not implemented yet"),
+])
+def test_rho_hat_map_reduce_names_each_mistake(capsys, fn, words):
+    from sae_lib.exercises import check_rho_hat_map_reduce
+
+    ok, out = verdict(capsys, check_rho_hat_map_reduce, fn)
+    assert ok is False
+    assert words in out, out
+
+
+def test_rho_hat_map_reduce_says_what_to_install_without_dask(monkeypatch):
+    import sys
+
+    from sae_lib.exercises import check_rho_hat_map_reduce
+
+    for name in [n for n in sys.modules if n == "dask" or n.startswith("dask.")]:
+        monkeypatch.setitem(sys.modules, name, None)
+    with pytest.raises(ImportError, match=r"check_rho_hat_map_reduce needs Dask.*sae_lib\[scale\]"):
+        check_rho_hat_map_reduce(dask_mean)
