@@ -9,14 +9,14 @@ written yet, so a notebook still runs top to bottom with an unfinished exercise.
 module                    notebook    checks
 ========================  ==========  ====================================================
 :mod:`.feedback`          all         ``Feedback``, ``call_learner`` and the shared toolkit
-:mod:`.autoencoders`      01          PCA reconstruction, the forward pass, the PCA quiz
-:mod:`.kl_penalty`        02          rho_hat, KL(rho || rho_hat) and its derivative
+:mod:`.autoencoders`      01          the forward pass (no loops), PCA reconstruction, predictions
+:mod:`.kl_penalty`        02          rho_hat, KL and its derivatives, the constant unit, spread
 :mod:`.delta_derivation`  03          the sparsity term, delta2; the planted bugs
 :mod:`.gradient_checking` 04          numerical gradient, wrong blocks, revealing points
 :mod:`.edge_filters`      05          failure diagnosis, patches from photos, orientation
 :mod:`.explorer`          06          predictions about rho and beta, smallest beta
 :mod:`.two_passes`        07          the first pass in chunks, memory, chunk size
-:mod:`.digits`            08          the vectorised objective, rho for digits
+:mod:`.digits`            08          vectorisation (steps at two m), rho, units per digit
 :mod:`.modern_saes`       09          TopK, L0, FVU, shrinkage
 ========================  ==========  ====================================================
 

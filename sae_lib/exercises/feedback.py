@@ -116,6 +116,10 @@ def as_array(fb, value, what, *, finite=False):
     if value is None:
         fb.fail(f"{what}: your function returned None (did you forget `return`?)")
         return None
+    if isinstance(value, (str, bytes)):
+        fb.fail(f"{what}: your function returned {type(value).__name__} {value!r}, not an "
+                "array of numbers")
+        return None
     if isinstance(value, tuple):
         fb.fail(f"{what}: your function returned a tuple of {len(value)} values; return a "
                 "single array (or number)")

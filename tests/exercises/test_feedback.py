@@ -126,7 +126,7 @@ def test_as_array_converts_numbers_and_lists_to_float_arrays():
     (None, "case: your function returned None (did you forget `return`?)"),
     ((np.ones(2), np.zeros(2)), ("case: your function returned a tuple of 2 values; return a "
                                 "single array (or number)")),
-    ("abc", "case: your function returned str, not an array of numbers"),
+    ("abc", "case: your function returned str 'abc', not an array of numbers"),
     ([[1.0, 2.0], [3.0]], "case: your function returned list, not an array of numbers"),
     ({"a": 1}, "case: your function returned dict, not an array of numbers"),
 ])
@@ -284,3 +284,9 @@ def test_checker_pattern_end_to_end(capsys):
         capsys.readouterr().out
     assert check(lambda x: None) is False
     assert "did you forget `return`?" in capsys.readouterr().out
+
+
+def test_as_array_rejects_a_string_of_digits():
+    fb = Feedback("x")
+    assert as_array(fb, "0.5", "rho = 0.5") is None
+    assert fb.problems == ["rho = 0.5: your function returned str '0.5', not an array of numbers"]
