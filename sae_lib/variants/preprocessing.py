@@ -42,9 +42,10 @@ def normalize_scale(data, target=None):
     (default: visible_size, i.e. one per coordinate on average). The scale of the data
     then no longer depends on where they came from, so learning rates and penalty weights
     carry over between data sets -- the reason sparse autoencoders on language-model
-    activations normalise their inputs first (Anthropic scales so that E||x|| is about
-    sqrt(visible_size); Gao et al. 2024 normalise each input). A single number keeps
-    directions, cosines, L0 and the fraction of variance unexplained unchanged.
+    activations normalise their inputs first (the released code of Gao et al. 2024 can
+    standardise each input vector as a layer norm does; one scale for the whole data set,
+    as here, is the other common choice). A single number keeps directions, cosines, L0
+    and the fraction of variance unexplained unchanged.
     ``data`` (visible_size, m).
     """
     data = np.asarray(data, dtype=float)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from .._blas_threads import one_blas_thread
 from ..objective import initialize_parameters, unpack_parameters, validate_data, validate_theta
 from ..training import ParameterViews
 from ..training import train as _train_lbfgs
@@ -147,6 +148,11 @@ def adam(fun, theta0, data, *, n_steps, batch_size, learning_rate, decay_fractio
     each gradient before Adam uses it, and ``after_step(theta)`` repairs theta in place
     after each step (both: unit-norm decoder columns, see :func:`train_topk`).
 
+    The matrix products of a minibatch are small, so numpy's BLAS runs on one thread
+    meanwhile (:func:`sae_lib._blas_threads.one_blas_thread`): a second thread only adds
+    synchronisation (and spins against other processes on a busy machine), and the result
+    is then the same whatever the BLAS thread count.
+
     Returns ``(theta, cost_history)``; ``cost_history[t]`` is the cost of step t's batch.
     """
     decay1, decay2, eps = 0.9, 0.999, 1e-8           # Adam's usual averaging rates
@@ -158,26 +164,27 @@ def adam(fun, theta0, data, *, n_steps, batch_size, learning_rate, decay_fractio
     decay_start = int(round(n_steps * (1 - decay_fraction)))
     history = np.empty(n_steps)
     order, pos = rng.permutation(m), 0
-    for t in range(n_steps):
-        if pos + batch_size > m:                     # next pass over the data
-            order, pos = rng.permutation(m), 0
-        batch = data[:, order[pos : pos + batch_size]]
-        pos += batch_size
+    with one_blas_thread():
+        for t in range(n_steps):
+            if pos + batch_size > m:                 # next pass over the data
+                order, pos = rng.permutation(m), 0
+            batch = data[:, order[pos : pos + batch_size]]
+            pos += batch_size
 
-        history[t], grad = fun(theta, batch)
-        if project is not None:
-            grad = project(theta, grad)
-        mean_grad = decay1 * mean_grad + (1 - decay1) * grad
-        mean_sq = decay2 * mean_sq + (1 - decay2) * grad ** 2
-        unbiased_grad = mean_grad / (1 - decay1 ** (t + 1))   # both start at 0: correct
-        unbiased_sq = mean_sq / (1 - decay2 ** (t + 1))
+            history[t], grad = fun(theta, batch)
+            if project is not None:
+                grad = project(theta, grad)
+            mean_grad = decay1 * mean_grad + (1 - decay1) * grad
+            mean_sq = decay2 * mean_sq + (1 - decay2) * grad ** 2
+            unbiased_grad = mean_grad / (1 - decay1 ** (t + 1))   # both start at 0: correct
+            unbiased_sq = mean_sq / (1 - decay2 ** (t + 1))
 
-        rate = learning_rate
-        if t >= decay_start:
-            rate *= (n_steps - t) / (n_steps - decay_start)
-        theta -= rate * unbiased_grad / (np.sqrt(unbiased_sq) + eps)
-        if after_step is not None:
-            after_step(theta)
+            rate = learning_rate
+            if t >= decay_start:
+                rate *= (n_steps - t) / (n_steps - decay_start)
+            theta -= rate * unbiased_grad / (np.sqrt(unbiased_sq) + eps)
+            if after_step is not None:
+                after_step(theta)
     return theta, history
 
 
@@ -363,15 +370,18 @@ def train_kl_linear(data, hidden_size, *, lambda_=1e-4, sparsity_param=0.01, bet
     """Train the KL autoencoder with a linear decoder (:func:`kl_linear_autoencoder_cost`).
 
     L-BFGS, exactly as :func:`sae_lib.train` trains the notes' model (the cost is smooth,
-    so there is no reason to switch to Adam), from the notes' initialisation
+    so there is no reason to switch to Adam; numpy's BLAS on one thread, as in
+    :func:`adam`), from the notes' initialisation
     (:func:`sae_lib.initialize_parameters` with ``rng``) unless ``theta0`` is given.
     ``data`` (visible_size, m) need not lie in (0, 1). Returns a :class:`VariantResult`
     with ``kind="kl_linear"``; ``n_steps`` is the number of L-BFGS iterations and
     ``message`` the optimiser's reason for stopping.
     """
-    result = _train_lbfgs(data, hidden_size, lambda_=lambda_, sparsity_param=sparsity_param,
-                          beta=beta, max_iter=max_iter, rng=rng, theta0=theta0, progress=False,
-                          objective=kl_linear_autoencoder_cost)
+    with one_blas_thread():                            # small products: see :func:`adam`
+        result = _train_lbfgs(data, hidden_size, lambda_=lambda_,
+                              sparsity_param=sparsity_param, beta=beta, max_iter=max_iter,
+                              rng=rng, theta0=theta0, progress=False,
+                              objective=kl_linear_autoencoder_cost)
     return VariantResult("kl_linear", result.theta, result.visible_size, result.hidden_size,
                          result.lambda_, beta=result.beta, cost_history=result.cost_history,
                          n_steps=result.n_iter, seconds=result.seconds,
