@@ -17,7 +17,7 @@ module                    notebook    checks
 :mod:`.explorer`          06          predictions about rho and beta, smallest beta
 :mod:`.two_passes`        07          the first pass in chunks, memory, chunk size
 :mod:`.digits`            08          vectorisation (steps at two m), rho, units per digit
-:mod:`.modern_saes`       09          TopK, L0, FVU, shrinkage
+:mod:`.modern_saes`       09          TopK, L0, FVU, shrinkage, latent density, refit
 ========================  ==========  ====================================================
 
 ``from sae_lib.exercises import check_...`` finds every checker here.
