@@ -527,7 +527,7 @@ def check_chunk_size_for_budget(chunk_size_for_budget):
         if used < 0.7:
             fb.fail(f"{what}: chunk_size = {c} peaks at {peak / 1e6:.3g} MB, only {used:.0%} "
                     "of the budget: larger chunks would fit, and with the matrix products on "
-                    "several threads many tiny chunks cost wall-clock time")
+                    "several threads many tiny chunks can cost wall-clock time")
             break
     return fb.report()
 
