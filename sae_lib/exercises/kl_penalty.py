@@ -83,6 +83,21 @@ def _math_hint(fb):
         fb.fail(_N02_MATH_LOG_HINT)
 
 
+
+def _learners_value(fb, fn, rho, rho_hat, what):
+    """Call the learner's ``fn(rho, rho_hat)`` on a copy of rho_hat; its result as a finite
+    array, or None when it raised (with the math hint), changed rho_hat in place, or
+    returned something unusable -- each recorded in ``fb``."""
+    arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
+    ok, value = call_learner(fb, fn, rho, arg)
+    if not ok:
+        _math_hint(fb)
+        return None
+    if isinstance(rho_hat, np.ndarray) and not unchanged(fb, (rho_hat,), (arg,),
+                                                           ("rho_hat",), what):
+        return None
+    return as_array(fb, value, what, finite=True)
+
 def check_kl_divergence(kl_divergence):
     """Check ``kl_divergence(rho, rho_hat)`` = rho log(rho/rho_hat) + (1-rho) log((1-rho)/(1-rho_hat)).
 
@@ -99,15 +114,7 @@ def check_kl_divergence(kl_divergence):
               "unit)", 0.05, np.array([0.01, 0.05, 0.2, 0.5, 0.9])),
              ("rho = 0.3, rho_hat = 0.8", 0.3, 0.8)]
     for what, rho, rho_hat in cases:
-        arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
-        ok, value = call_learner(fb, kl_divergence, rho, arg)
-        if not ok:
-            _math_hint(fb)
-            break
-        if isinstance(rho_hat, np.ndarray) and not unchanged(fb, (rho_hat,), (arg,),
-                                                                   ("rho_hat",), what):
-            break
-        got = as_array(fb, value, what, finite=True)
+        got = _learners_value(fb, kl_divergence, rho, rho_hat, what)
         if got is None:
             break
         expected = _kl(rho, rho_hat)
@@ -175,15 +182,7 @@ def check_kl_divergence_prime(kl_divergence_prime):
              ("rho = 0.3, rho_hat = 0.8", 0.3, 0.8)]
     eps = 1e-6
     for what, rho, rho_hat in cases:
-        arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
-        ok, value = call_learner(fb, kl_divergence_prime, rho, arg)
-        if not ok:
-            _math_hint(fb)
-            break
-        if isinstance(rho_hat, np.ndarray) and not unchanged(fb, (rho_hat,), (arg,),
-                                                                   ("rho_hat",), what):
-            break
-        got = as_array(fb, value, what, finite=True)
+        got = _learners_value(fb, kl_divergence_prime, rho, rho_hat, what)
         if got is None:
             break
         expected = _kl_prime(rho, rho_hat)
@@ -255,15 +254,7 @@ def check_kl_divergence_second(kl_divergence_second):
               "unit)", 0.05, np.array([0.01, 0.05, 0.2, 0.5, 0.9])),
              ("rho = 0.3, rho_hat = 0.8", 0.3, 0.8)]
     for what, rho, rho_hat in cases:
-        arg = np.copy(rho_hat) if isinstance(rho_hat, np.ndarray) else rho_hat
-        ok, value = call_learner(fb, kl_divergence_second, rho, arg)
-        if not ok:
-            _math_hint(fb)
-            break
-        if isinstance(rho_hat, np.ndarray) and not unchanged(fb, (rho_hat,), (arg,),
-                                                                   ("rho_hat",), what):
-            break
-        got = as_array(fb, value, what, finite=True)
+        got = _learners_value(fb, kl_divergence_second, rho, rho_hat, what)
         if got is None:
             break
         expected = _kl_second(rho, rho_hat)
